@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0
+# lkvm - native Linux KVM tool.
+#
+#   make                 build ./lkvm
+#   make V=1             show full commands
+#   make O=DIR           objects and binaries under DIR
+#   make KERNEL_DIR=...  build against that tree's exported uapi headers
+#   make check           unit tests, guest payloads and Linux tests (prove)
+#   make install prefix=/usr/local
+#   make guest           demo guest (Debian cloud kernel + busybox initramfs)
+#   make guest-small     small test kernel built from Debian's linux-source
+
+CC ?= gcc
+O ?= .
+prefix ?= /usr/local
+bindir = $(prefix)/bin
+mandir = $(prefix)/share/man/man1
+docdir = $(prefix)/share/doc/lkvm
+OUT := $(patsubst %/,%,$(O))
+
+ifeq ($(V),1)
+Q =
+say =
+else
+Q = @
+say = @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+LKVM_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+CPPFLAGS += -I. -I$(OUT) -D_GNU_SOURCE -DLKVM_VERSION='"$(LKVM_VERSION)"'
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -MP
+LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -lcapstone -pthread
+
+# Newer KVM ABI: install the tree's uapi headers and put them first.
+ifneq ($(KERNEL_DIR),)
+UAPI_DIR := $(OUT)/uapi
+UAPI_STAMP := $(UAPI_DIR)/.stamp
+CPPFLAGS := -I$(UAPI_DIR)/include $(CPPFLAGS)
+$(UAPI_STAMP):
+	$(call say,UAPI,$(KERNEL_DIR))
+	$(Q)$(MAKE) -s -C $(KERNEL_DIR) headers_install INSTALL_HDR_PATH=$(abspath $(UAPI_DIR)) ARCH=x86
+	$(Q)touch $@
+endif
+
+LIB_SRCS := $(sort $(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c))
+BUILTIN_SRCS := $(sort $(wildcard builtin-*.c))
+LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS))
+MAIN_OBJ := $(OUT)/kvm.o
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS := $(patsubst %.c,$(OUT)/%,$(UNIT_SRCS))
+DOCS := $(sort $(wildcard Documentation/lkvm*.txt))
+
+all: $(OUT)/lkvm doc
+
+$(OUT)/%.o: %.c $(UAPI_STAMP)
+	$(call say,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(OUT)/liblkvm.a: $(LIB_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUT)/lkvm: $(MAIN_OBJ) $(OUT)/liblkvm.a
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(OUT)/liblkvm.a
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+include tests/guests/Makefile.inc
+
+# ACPI DSDT: ASL compiled by iasl (Debian: acpica-tools) into a C array
+# (acpi_dsdt_aml_code) that hv/x86/acpi.c includes.
+$(OUT)/hv/x86/acpi_dsdt.hex: hv/x86/acpi_dsdt.dsl
+	$(call say,IASL,$@)
+	@mkdir -p $(dir $@)
+	$(Q)iasl -vs -we -tc -p $(basename $@) $< >/dev/null || { rm -f $@ $(basename $@).aml; exit 1; }
+$(OUT)/hv/x86/acpi.o: $(OUT)/hv/x86/acpi_dsdt.hex
+
+tests: $(UNIT_BINS) guests
+
+# Every test prints TAP; prove runs unit binaries and the scripts in tests/.
+check: all tests
+	LKVM=$(abspath $(OUT)/lkvm) LKVM_OUT=$(abspath $(OUT)) \
+		prove -f $(UNIT_BINS) tests/*.t
+
+# Man pages: lkvm converts its own pages (`lkvm help --man`, builtin-help.c)
+# and `lkvm help` finds them through the directories compiled in below.
+MANPAGES := $(patsubst Documentation/%.txt,$(OUT)/Documentation/%.1,$(DOCS))
+HELP_DIRS := $(CURDIR) $(abspath $(OUT)) $(docdir) $(mandir)
+
+doc: $(MANPAGES)
+
+$(OUT)/Documentation/%.1: Documentation/%.txt $(OUT)/lkvm
+	$(call say,MAN,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(OUT)/lkvm help --man $< > $@.tmp && mv $@.tmp $@
+
+$(OUT)/builtin-help.o: CPPFLAGS += -DLKVM_SRCDIR='"$(CURDIR)"' \
+	-DLKVM_OUTDIR='"$(abspath $(OUT))"' -DLKVM_DOCDIR='"$(docdir)"' \
+	-DLKVM_MANDIR='"$(mandir)"'
+# Recompile builtin-help.o when a directory changes (make install prefix=...).
+$(OUT)/builtin-help.o: $(OUT)/.help-dirs
+$(OUT)/.help-dirs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(HELP_DIRS)' | cmp -s - $@ || echo '$(HELP_DIRS)' > $@
+
+install: all
+	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir) $(DESTDIR)$(docdir)
+	install -m 0755 $(OUT)/lkvm $(DESTDIR)$(bindir)/lkvm
+	install -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(mandir)/
+
+guest:
+	scripts/make-guest.sh
+
+guest-small:
+	scripts/build-small-kernel.sh
+
+check-distro: all guest
+	tests/linux/check-distro.sh
+
+clean:
+	rm -rf $(OUT)/lkvm $(OUT)/liblkvm.a $(OUT)/uapi \
+		$(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS)) \
+		$(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS)) \
+		$(UNIT_BINS) $(GUEST_CLEAN) \
+		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs
+
+.PHONY: all tests check install guest guest-small check-distro clean guests doc FORCE
+FORCE:
+.SECONDARY:
+
+-include $(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS))
