@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct vm_config: everything `lkvm run` parsed from its options, handed to
+ * hv/ to build the VM. Builtins fill it; devices only read it.
+ */
+#ifndef LKVM_CONFIG_H
+#define LKVM_CONFIG_H
+
+#include "util/log.h"
+#include "util/util.h"
+
+#define MAX_MODULES 16
+
+enum console_type { CONSOLE_SERIAL, CONSOLE_VIRTIO };
+
+struct vm_config {
+	const char *kernel;		/* -k: bzImage, vmlinux ELF or multiboot image */
+	/* -i FILE and --module FILE[,STRING], in command-line order. Linux takes
+	 * exactly one (the initrd); multiboot images take them all as modules. */
+	struct boot_module {
+		const char *path;
+		const char *string;	/* multiboot module string, or NULL */
+	} modules[MAX_MODULES];
+	int nr_modules;
+	const char *params;		/* -p: user's kernel command line */
+	const char *symbols;		/* --symbols: System.map or vmlinux */
+	const char *name;		/* --name; default "guest-<pid>" */
+	u64 ram_size;			/* -m, in bytes */
+	int nr_cpus;			/* -c */
+	enum console_type console;
+	bool debug_exits;		/* --debug-exits: log every exit */
+	bool host_decompress;		/* default true; --no-host-decompress */
+	bool pvm_quirks;		/* default true; --no-pvm-quirks */
+	int debug_exit_port;		/* --debug-exit: -1 off, else I/O port */
+	int debug_exit_size;		/* its width in bytes (1, 2 or 4) */
+	bool debug_exit_set;		/* the user gave --debug-exit / --no-debug-exit */
+};
+
+#endif
