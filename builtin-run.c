@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lkvm run: parse options into a struct vm_config, then hand it to hv/ to
+ * build and run the VM. No device logic lives here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "hv/kvm.h"
+#include "hv/pci.h"
+#include "hv/pvpanic.h"
+#include "hv/x86/acpi.h"
+#include "hv/x86/boot.h"
+#include "hv/x86/debug_exit.h"
+#include "hv/x86/emulate.h"
+#include "hv/x86/legacy.h"
+#include "hv/x86/serial8250.h"
+#include "util/log.h"
+#include "util/parse-options.h"
+#include "util/term.h"
+
+#define DEFAULT_RAM_MB 512
+#define MIN_RAM (4 * SZ_1M)
+#define MAX_RAM (1ULL << 40)
+#define DEBUG_EXIT_DEFAULT_PORT 0xf4
+#define DEBUG_EXIT_DEFAULT_SIZE 4
+
+static const char *const run_usage[] = {
+	"lkvm run [-k KERNEL] [-i INITRD] [-p PARAMS] [-m SIZE] [-c N] [<options>]",
+	NULL,
+};
+
+static struct vm_config cfg;
+static const char *console_arg;
+static const char *loglevel_arg;
+
+static int add_module(const char *path, const char *string)
+{
+	if (cfg.nr_modules >= MAX_MODULES) {
+		pr_err("too many -i/--module files (at most %d)", MAX_MODULES);
+		return -1;
+	}
+	cfg.modules[cfg.nr_modules].path = path;
+	cfg.modules[cfg.nr_modules].string = string;
+	cfg.nr_modules++;
+	return 0;
+}
+
+static int opt_initrd(const struct option *opt __unused, const char *arg, int unset)
+{
+	if (unset) {
+		cfg.nr_modules = 0;
+		return 0;
+	}
+	return add_module(arg, NULL);
+}
+
+/* --module FILE[,STRING]: the string is everything after the first comma. */
+static int opt_module(const struct option *opt __unused, const char *arg, int unset)
+{
+	const char *comma;
+	char *path;
+
+	if (unset) {
+		cfg.nr_modules = 0;
+		return 0;
+	}
+	comma = strchr(arg, ',');
+	if (!comma)
+		return add_module(arg, NULL);
+	path = xstrdup(arg);
+	path[comma - arg] = 0;
+	return add_module(path, comma + 1);
+}
+
+/* --debug-exit[=PORT[,SIZE]] and --no-debug-exit. */
+static int opt_debug_exit(const struct option *opt __unused, const char *arg, int unset)
+{
+	char *end;
+	long port, size = DEBUG_EXIT_DEFAULT_SIZE;
+
+	cfg.debug_exit_set = true;
+	if (unset) {
+		cfg.debug_exit_port = -1;
+		return 0;
+	}
+	if (!arg) {
+		cfg.debug_exit_port = DEBUG_EXIT_DEFAULT_PORT;
+		cfg.debug_exit_size = DEBUG_EXIT_DEFAULT_SIZE;
+		return 0;
+	}
+	errno = 0;
+	port = strtol(arg, &end, 0);
+	if (*end == ',')
+		size = strtol(end + 1, &end, 0);
+	if (errno || *end || port < 0 || port > 0xffff ||
+	    (size != 1 && size != 2 && size != 4) || port + size > 0x10000) {
+		pr_err("--debug-exit '%s': expected PORT[,SIZE] with a port below 0x10000 and a size of 1, 2 or 4",
+		       arg);
+		return -1;
+	}
+	cfg.debug_exit_port = port;
+	cfg.debug_exit_size = size;
+	return 0;
+}
+
+/* The kernel when -k is not given: the tree we are in, then the host's. */
+static const char *find_kernel(char *searched, size_t size)
+{
+	static char boot[300];
+	struct utsname u;
+	const char *cands[3] = { "arch/x86/boot/bzImage", "../../arch/x86/boot/bzImage", NULL };
+
+	if (uname(&u) == 0) {
+		snprintf(boot, sizeof(boot), "/boot/vmlinuz-%s", u.release);
+		cands[2] = boot;
+	}
+	searched[0] = 0;
+	for (int i = 0; i < 3 && cands[i]; i++) {
+		if (!access(cands[i], R_OK))
+			return cands[i];
+		snprintf(searched + strlen(searched), size - strlen(searched), "%s%s",
+			 i ? ", " : "", cands[i]);
+	}
+	return NULL;
+}
+
+static int init_devices(struct kvm *kvm)
+{
+	if (serial8250_init(kvm) < 0 || i8042_init(kvm) < 0 || rtc_init(kvm) < 0 ||
+	    port80_init(kvm) < 0 || pci_init(kvm) < 0 || pvpanic_init(kvm) < 0 ||
+	    acpi_pm_init(kvm) < 0) {
+		pr_err("cannot set up the guest's devices");
+		return -1;
+	}
+	return 0;
+}
+
+static void print_end(struct kvm *kvm)
+{
+	if (kvm->end == VM_END_POWEROFF || kvm->end == VM_END_REBOOT ||
+	    kvm->end == VM_END_USER || kvm->end == VM_END_DEBUG_EXIT) {
+		if (log_level >= LOG_WARNING)
+			log_raw("lkvm: %s\n", kvm->end_msg);
+	} else {
+		pr_err("%s", kvm->end_msg);
+	}
+}
+
+int cmd_run(int argc, const char **argv)
+{
+	static struct kvm kvm;
+	struct boot_cpu_state cpu = { 0 };
+	char searched[1024], name[64];
+	int status;
+	const struct option options[] = {
+		OPT_GROUP("Basic options:"),
+		OPT_STRING('k', "kernel", &cfg.kernel, "FILE",
+			   "kernel to boot: bzImage, vmlinux or multiboot image"),
+		OPT_CALLBACK('i', "initrd", NULL, "FILE",
+			     "initrd (Linux) or multiboot module; repeatable", opt_initrd),
+		OPT_CALLBACK(0, "module", NULL, "FILE[,STRING]",
+			     "multiboot module with its string; repeatable", opt_module),
+		OPT_STRING('p', "params", &cfg.params, "PARAMS", "kernel command line"),
+		OPT_SIZE('m', "mem", &cfg.ram_size, "SIZE",
+			 SZ_1M, "guest RAM, suffix K, M, G (default M; 512M)"),
+		OPT_UINTEGER('c', "cpus", &cfg.nr_cpus, "number of vCPUs (default 1)"),
+		OPT_STRING(0, "name", &cfg.name, "NAME", "guest name (default guest-<pid>)"),
+		OPT_STRING(0, "console", &console_arg, "serial",
+			   "console device: serial (COM1, ttyS0)"),
+		OPT_GROUP("Boot options:"),
+		OPT_BOOLEAN(0, "host-decompress", &cfg.host_decompress,
+			    "decompress a bzImage's payload on the host (default; --no-host-decompress: in the guest)"),
+		OPT_BOOLEAN(0, "pvm-quirks", &cfg.pvm_quirks,
+			    "on PVM hosts, add kernel parameters and finish instructions KVM cannot (default on)"),
+		OPT_STRING(0, "symbols", &cfg.symbols, "FILE",
+			   "System.map or vmlinux for guest symbols (default: found beside the kernel)"),
+		OPT_CALLBACK_OPTARG(0, "debug-exit", NULL, "PORT[,SIZE]",
+				    "I/O port whose write V ends lkvm with status (V << 1) | 1 (default 0xf4,4; on for multiboot images)",
+				    opt_debug_exit, 0),
+		OPT_GROUP("Debug options:"),
+		OPT_STRING(0, "loglevel", &loglevel_arg, "LEVEL",
+			   "error, warning (default), info or debug"),
+		OPT_BOOLEAN(0, "debug-exits", &cfg.debug_exits,
+			    "log every exit to userspace (with --loglevel debug)"),
+		OPT_END(),
+	};
+
+	cfg.ram_size = DEFAULT_RAM_MB * SZ_1M;
+	cfg.nr_cpus = 1;
+	cfg.host_decompress = true;
+	cfg.pvm_quirks = true;
+	cfg.debug_exit_port = -1;
+	cfg.debug_exit_size = DEBUG_EXIT_DEFAULT_SIZE;
+
+	argc = parse_options(argc, argv, options, run_usage, 0);
+	if (argc > 0)
+		parse_options_error("run", "unexpected argument '%s' (the kernel goes after -k)",
+				    argv[0]);
+	if (loglevel_arg && log_level_parse(loglevel_arg, &log_level) < 0)
+		parse_options_error("run", "--loglevel '%s': expected error, warning, info or debug",
+				    loglevel_arg);
+	if (cfg.debug_exits && log_level < LOG_DEBUG)
+		log_level = LOG_DEBUG;
+	if (console_arg && strcmp(console_arg, "serial"))
+		parse_options_error("run", "--console '%s': this lkvm has only the serial console",
+				    console_arg);
+	cfg.console = CONSOLE_SERIAL;
+	if (cfg.ram_size < MIN_RAM || cfg.ram_size > MAX_RAM)
+		parse_options_error("run", "-m %lluM is out of range: give 4M to 1T",
+				    (unsigned long long)(cfg.ram_size >> 20));
+	cfg.ram_size = ALIGN_UP(cfg.ram_size, SZ_1M);
+	if (cfg.nr_cpus < 1 || cfg.nr_cpus > ACPI_MAX_CPUS)
+		parse_options_error("run", "-c %d is out of range: give 1 to %d",
+				    cfg.nr_cpus, ACPI_MAX_CPUS);
+	if (!cfg.name) {
+		snprintf(name, sizeof(name), "guest-%d", (int)getpid());
+		cfg.name = name;
+	}
+	if (!cfg.kernel) {
+		cfg.kernel = find_kernel(searched, sizeof(searched));
+		if (!cfg.kernel) {
+			pr_err("no kernel given and none found (searched %s): pass one with -k",
+			       searched);
+			return EXIT_LKVM_ERROR;
+		}
+		pr_info("booting %s", cfg.kernel);
+	}
+
+	if (kvm_init(&kvm, &cfg) < 0 || init_devices(&kvm) < 0 ||
+	    boot_load(&kvm, &cpu) < 0) {
+		kvm_teardown(&kvm);
+		return EXIT_LKVM_ERROR;
+	}
+	if (cfg.debug_exit_set ? cfg.debug_exit_port >= 0 : !kvm.is_linux) {
+		int port = cfg.debug_exit_port >= 0 ? cfg.debug_exit_port : DEBUG_EXIT_DEFAULT_PORT;
+
+		if (debug_exit_init(&kvm, port, cfg.debug_exit_size) < 0) {
+			kvm_teardown(&kvm);
+			return EXIT_LKVM_ERROR;
+		}
+	}
+	if (kvm_create_vcpus(&kvm) < 0 || boot_setup_bsp(&kvm.vcpus[0], &cpu) < 0) {
+		kvm_teardown(&kvm);
+		return EXIT_LKVM_ERROR;
+	}
+	if (kvm.is_linux && kvm.flavour == KVM_FLAVOUR_PVM)
+		pr_warn("this host's KVM is PVM: the guest kernel boots (slowly: its code is emulated), "
+			"but its user space cannot run here (system calls fault inside the host's "
+			"kvm_pvm module); see 'lkvm help run'");
+
+	term_init();
+	if (term_install_signals(&kvm) < 0) {
+		kvm_teardown(&kvm);
+		return EXIT_LKVM_ERROR;
+	}
+	term_set_break_handler(serial8250_term_break);
+	term_start_input(&kvm, serial8250_term_deliver, serial8250_console());
+
+	status = kvm_run_vcpus(&kvm);
+
+	term_stop_input();
+	term_restore();
+	print_end(&kvm);
+	x86_emulate_report();
+	for (int i = 0; i < kvm.nr_vcpus; i++)
+		pr_debug("vCPU %d: %llu exits to lkvm, %llu instructions finished by lkvm",
+			 i, (unsigned long long)kvm.vcpus[i].nr_exits,
+			 (unsigned long long)kvm.vcpus[i].nr_emulated);
+	kvm_teardown(&kvm);
+	return status;
+}
