@@ -9,6 +9,7 @@
 #   make install prefix=/usr/local
 #   make guest           demo guest (Debian cloud kernel + busybox initramfs)
 #   make guest-small     small test kernel built from Debian's linux-source
+#   make demo            boot the demo guest on this terminal
 
 CC ?= gcc
 O ?= .
@@ -121,6 +122,11 @@ guest:
 guest-small:
 	scripts/build-small-kernel.sh
 
+# Boot the demo guest made by 'make guest' on this terminal (Ctrl-A x quits).
+demo: all guest
+	@. "$${LKVM_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/lkvm}/demo/env" && \
+		$(OUT)/lkvm run -k "$$KERNEL" -i "$$INITRD" -c 2 -m 1G $(DEMO_ARGS)
+
 check-distro: all guest
 	tests/linux/check-distro.sh
 
@@ -131,7 +137,7 @@ clean:
 		$(UNIT_BINS) $(GUEST_CLEAN) \
 		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs
 
-.PHONY: all tests check install guest guest-small check-distro clean guests doc FORCE
+.PHONY: all tests check install guest guest-small demo check-distro clean guests doc FORCE
 FORCE:
 .SECONDARY:
 
