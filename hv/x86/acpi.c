@@ -355,7 +355,9 @@ static int acpi_build_fadt(struct acpi_area *a, u64 facs, u64 dsdt, u64 *gpa)
 	acpi_header_init(&f->h, "FACP", sizeof(*f), 6);
 	f->minor_version = 4;
 	/* Below 4 GiB, so the 32- and 64-bit pointers can agree. */
-	f->firmware_ctrl = (u32)facs;
+	/* ACPI 6.4 table 5.9: with X_FIRMWARE_CTRL set, FIRMWARE_CTRL must be 0
+	 * (Linux otherwise maps and lists the FACS twice). */
+	f->firmware_ctrl = 0;
 	f->x_firmware_ctrl = facs;
 	f->dsdt = (u32)dsdt;
 	f->x_dsdt = dsdt;
@@ -374,6 +376,7 @@ static int acpi_build_fadt(struct acpi_area *a, u64 facs, u64 dsdt, u64 *gpa)
 	f->p_lvl2_lat = 101;
 	f->p_lvl3_lat = 1001;
 	f->iapc_boot_arch = FADT_BOOT_LEGACY_DEVICES | FADT_BOOT_8042;
+	f->century = 0x32;	/* CMOS index of the century byte (hv/x86/rtc.c) */
 	f->flags = FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON |
 		   FADT_F_FIX_RTC | FADT_F_RESET_REG_SUP;
 	/* Reset by pulsing the CPU reset line through the i8042. */

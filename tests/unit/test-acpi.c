@@ -303,8 +303,9 @@ static void test_build(int nr_cpus, bool run_iasl)
 	ok(rd32(fadt + 4) == 276 && fadt[8] == 6, "%s: FADT revision 6, 276 bytes", what);
 	dsdt_gpa = rd64(fadt + 140);
 	facs_gpa = rd64(fadt + 132);
-	ok(rd32(fadt + 40) == dsdt_gpa && rd32(fadt + 36) == facs_gpa,
-	   "%s: FADT 32- and 64-bit DSDT/FACS pointers agree", what);
+	ok(rd32(fadt + 40) == dsdt_gpa && rd32(fadt + 36) == 0 && facs_gpa,
+	   "%s: FADT DSDT pointers agree, FACS only in X_FIRMWARE_CTRL (ACPI 6.4 table 5.9)", what);
+	is_int(fadt[108], 0x32, "FADT CENTURY is CMOS index 0x32");
 	dsdt = table_at(dsdt_gpa);
 	check_header(dsdt, "DSDT", what);
 	if (facs_gpa >= ACPI_AREA_GPA && facs_gpa + 64 <= ACPI_AREA_GPA + ACPI_AREA_SIZE)
