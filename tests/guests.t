@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Guest payloads (tests/guests/) under `lkvm run`: serial output, exit
+# codes through the debug-exit port, command line and modules, the memory
+# map, SMP start-up, a CPL3 loop, port I/O and a crash. TAP output.
+# LKVM (default ./lkvm) and LKVM_OUT (where make put tests/guests/*.elf,
+# default .) are set by `make check`. Every case has a timeout and none
+# depends on speed: on PVM hosts guest CPL0 code is emulated.
+
+LKVM=${LKVM:-./lkvm}
+LKVM_OUT=${LKVM_OUT:-.}
+G=$LKVM_OUT/tests/guests
+TIMEOUT=${GUEST_TIMEOUT:-60}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/lkvm-guests.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+N=0
+
+ok() { N=$((N + 1)); echo "ok $N - $1"; }
+not_ok() {
+	N=$((N + 1)); echo "not ok $N - $1"
+	echo "# status $rc; stdout:"; sed 's/^/#   /' "$TMP/out"
+	echo "# stderr:"; sed 's/^/#   /' "$TMP/err" | head -40
+}
+check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+
+# guest NAME ARGS...: run payload NAME under lkvm; status in $rc, serial
+# output (CR stripped) in $TMP/out, stderr in $TMP/err.
+guest() {
+	name=$1; shift
+	timeout "$TIMEOUT" "$LKVM" run -k "$G/$name.elf" "$@" </dev/null >"$TMP/raw" 2>"$TMP/err"
+	rc=$?
+	tr -d '\r' <"$TMP/raw" >"$TMP/out"
+}
+has() { grep -q -x -e "$1" "$TMP/out"; }
+err_has() { grep -q -e "$1" "$TMP/err"; }
+
+if [ ! -e /dev/kvm ]; then
+	echo "1..0 # SKIP no /dev/kvm"
+	exit 0
+fi
+if [ ! -x "$LKVM" ]; then
+	echo "1..0 # SKIP no lkvm binary at $LKVM"
+	exit 0
+fi
+if [ ! -f "$G/hello.elf" ]; then
+	echo "1..0 # SKIP payloads not built (make guests) in $G"
+	exit 0
+fi
+
+guest hello
+[ "$rc" = 1 ] && [ "$(cat "$TMP/out")" = "hello from payload" ]
+check $? "hello: serial output reaches stdout, exit 0 is status 1"
+err_has "debug-exit"; check $? "hello: the end is reported on stderr"
+
+guest exitcode -p "code=0"
+[ "$rc" = 1 ] && has "exit code 0"; check $? "exitcode 0: status 1"
+guest exitcode -p "code=5"
+[ "$rc" = 11 ] && has "exit code 5"; check $? "exitcode 5: status 11"
+guest exitcode -p "code=0x7f"
+[ "$rc" = 255 ] && has "exit code 127"; check $? "exitcode 0x7f: status 255"
+
+printf 'NR_CPUS=2\nMEMSIZE=256\n' >"$TMP/env"
+printf 'second' >"$TMP/two"
+guest cmdline -p "alpha beta=2" -i "$TMP/env" --module "$TMP/two,two args"
+[ "$rc" = 1 ] && has "cmdline: alpha beta=2"
+check $? "cmdline: -p read back by the guest"
+has "modules: 2" && has "module 0: 22 bytes, page aligned: yes" &&
+	has "module 0 data: NR_CPUS=2" && has "module 0 string: $TMP/env"
+check $? "cmdline: -i module content, size, page alignment and string"
+has "module 1 data: second" && has "module 1 string: two args"
+check $? "cmdline: --module FILE,STRING in order, with its string"
+guest cmdline
+[ "$rc" = 1 ] && has "cmdline: " && has "modules: 0"
+check $? "cmdline: no -p, no modules"
+
+guest memmap -m 256
+[ "$rc" = 1 ] && has "mem_lower 639 KiB, mem_upper 261120 KiB" &&
+	has "mmap 0x000000100000-0x000010000000 type 1" &&
+	! grep -q "0x000100000000" "$TMP/out"
+check $? "memmap -m 256: mem_upper and RAM up to 256 MiB"
+guest memmap -m 3500
+[ "$rc" = 1 ] && has "mem_lower 639 KiB, mem_upper 3144704 KiB" &&
+	has "mmap 0x000000100000-0x0000c0000000 type 1" &&
+	has "mmap 0x000100000000-0x00011ac00000 type 1" && has "available 3583615 KiB"
+check $? "memmap -m 3500: low RAM stops at the PCI hole, the rest above 4 GiB"
+
+for c in 2 4; do
+	guest smp -c $c
+	ids=0
+	i=0
+	while [ $i -lt $c ]; do
+		has "cpu $i: apic id $i" && ids=$((ids + 1))
+		i=$((i + 1))
+	done
+	[ "$rc" = 1 ] && [ $ids = $c ] && has "smp: all $c cpus up"
+	check $? "smp -c $c: INIT/SIPI starts every AP, each prints its APIC ID"
+done
+
+guest cpl3
+[ "$rc" = 1 ] && has "cpl3 loop done"; check $? "cpl3: 10^8 iterations at CPL3 and back"
+
+guest pio -p "n=1000"
+[ "$rc" = 1 ] && has "pio: 1000 writes to port 0x80"; check $? "pio: port writes from CPL3"
+
+guest pc
+[ "$rc" = 1 ] && ! grep -q FAILED "$TMP/out" && [ "$(grep -c ': ok$' "$TMP/out")" = 5 ]
+check $? "pc: PCI config mechanism #1, CMOS RTC and PIT channel 2 as on a PC"
+
+guest unhandled
+[ "$rc" = 3 ] && has "triple fault next" && err_has "RIP" && err_has "triple fault"
+check $? "unhandled: triple fault gives the register dump and status 3"
+
+timeout "$TIMEOUT" "$LKVM" run -k "$TMP/no-such-kernel" </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "no-such-kernel"
+check $? "missing kernel file: one error line, status 1"
+
+printf 'not a kernel at all\n' >"$TMP/junk"
+timeout "$TIMEOUT" "$LKVM" run -k "$TMP/junk" </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "junk"
+check $? "not a kernel: one error line, status 1"
+
+# A multiboot header asking for a video mode (flags 0x10004): refused.
+printf '\002\260\255\033\004\000\001\000\372\117\121\344' >"$TMP/video.mb"
+timeout "$TIMEOUT" "$LKVM" run -k "$TMP/video.mb" </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "video mode requested (flag 2)"
+check $? "multiboot video mode request: one error line, status 1"
+
+echo "1..$N"
