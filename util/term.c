@@ -128,7 +128,6 @@ const char *term_help_text(void)
 	       "  x       end the VM\n"
 	       "  b       send a break (then a key: sysrq on Linux)\n"
 	       "  h, ?    this help\n"
-	       "  c       reserved\n"
 	       "  Ctrl-A  send a Ctrl-A to the guest\n";
 }
 
