@@ -11,6 +11,7 @@
 #   make guest-small     small test kernel built from Debian's linux-source
 #   make demo            boot the demo guest on this terminal
 
+.DEFAULT_GOAL := all
 CC ?= gcc
 O ?= .
 prefix ?= /usr/local
@@ -41,7 +42,8 @@ UAPI_STAMP := $(UAPI_DIR)/.stamp
 CPPFLAGS := -I$(UAPI_DIR)/include $(CPPFLAGS)
 $(UAPI_STAMP):
 	$(call say,UAPI,$(KERNEL_DIR))
-	$(Q)$(MAKE) -s -C $(KERNEL_DIR) headers_install INSTALL_HDR_PATH=$(abspath $(UAPI_DIR)) ARCH=x86
+	@mkdir -p $(UAPI_DIR)
+	$(Q)$(MAKE) -s -C $(KERNEL_DIR) O= headers_install INSTALL_HDR_PATH=$(abspath $(UAPI_DIR)) ARCH=x86
 	$(Q)touch $@
 endif
 
