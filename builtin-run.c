@@ -141,6 +141,32 @@ static int init_devices(struct kvm *kvm)
 	return 0;
 }
 
+/* Peak RSS in bytes (VmHWM), or 0 if /proc is not there. */
+static u64 peak_rss(void)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	FILE *fp = fopen("/proc/self/status", "r");
+
+	if (!fp)
+		return 0;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb * 1024;
+}
+
+/* What lkvm itself costs in memory: peak RSS minus the guest RAM touched. */
+static void report_memory(struct kvm *kvm)
+{
+	u64 hwm = peak_rss(), ram = kvm_ram_resident(kvm);
+
+	pr_info("memory: peak RSS %llu KiB, guest RAM touched %llu KiB, lkvm's own %llu KiB",
+		(unsigned long long)(hwm >> 10), (unsigned long long)(ram >> 10),
+		(unsigned long long)((hwm > ram ? hwm - ram : 0) >> 10));
+}
+
 static void print_end(struct kvm *kvm)
 {
 	if (kvm->end == VM_END_POWEROFF || kvm->end == VM_END_REBOOT ||
@@ -268,6 +294,7 @@ int cmd_run(int argc, const char **argv)
 	term_restore();
 	print_end(&kvm);
 	x86_emulate_report();
+	report_memory(&kvm);
 	for (int i = 0; i < kvm.nr_vcpus; i++)
 		pr_debug("vCPU %d: %llu exits to lkvm, %llu instructions finished by lkvm",
 			 i, (unsigned long long)kvm.vcpus[i].nr_exits,

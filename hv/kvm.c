@@ -140,6 +140,8 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 	kvm->vm_fd = -1;
 	pthread_mutex_init(&kvm->end_lock, NULL);
 	pthread_cond_init(&kvm->end_cond, NULL);
+	pthread_mutex_init(&kvm->pause_lock, NULL);
+	pthread_cond_init(&kvm->pause_cond, NULL);
 	bus_init(&kvm->pio, "pio");
 	bus_init(&kvm->mmio, "mmio");
 
@@ -234,6 +236,63 @@ void vm_request_exit(struct kvm *kvm, enum vm_end end, int status,
 		vcpu_kick(&kvm->vcpus[i]);
 	pthread_cond_broadcast(&kvm->end_cond);
 	pthread_mutex_unlock(&kvm->end_lock);
+	/* Paused vCPUs must wake up to see the end. */
+	pthread_mutex_lock(&kvm->pause_lock);
+	pthread_cond_broadcast(&kvm->pause_cond);
+	pthread_mutex_unlock(&kvm->pause_lock);
+}
+
+void vm_pause(struct kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->pause_lock);
+	if (kvm->pause_req++ == 0) {
+		pthread_mutex_lock(&kvm->end_lock);
+		for (int i = 0; i < kvm->nr_vcpus; i++)
+			vcpu_kick(&kvm->vcpus[i]);
+		pthread_mutex_unlock(&kvm->end_lock);
+	}
+	while (kvm->nr_paused < kvm->nr_running && !vm_exiting(kvm))
+		pthread_cond_wait(&kvm->pause_cond, &kvm->pause_lock);
+	if (kvm->pause_req == 1 && kvm->vm_fd >= 0 &&
+	    ioctl(kvm->vm_fd, KVM_GET_CLOCK, &kvm->paused_clock) < 0)
+		kvm->paused_clock.flags = ~0U;
+	pthread_mutex_unlock(&kvm->pause_lock);
+}
+
+void vm_resume(struct kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->pause_lock);
+	if (kvm->pause_req > 0 && --kvm->pause_req == 0) {
+		if (kvm->paused_clock.flags != ~0U && kvm->vm_fd >= 0) {
+			struct kvm_clock_data c = { .clock = kvm->paused_clock.clock };
+
+			if (ioctl(kvm->vm_fd, KVM_SET_CLOCK, &c) < 0)
+				pr_debug("KVM_SET_CLOCK: %s", strerror(errno));
+		}
+		pthread_cond_broadcast(&kvm->pause_cond);
+	}
+	pthread_mutex_unlock(&kvm->pause_lock);
+}
+
+bool vm_paused(struct kvm *kvm)
+{
+	return __atomic_load_n(&kvm->pause_req, __ATOMIC_ACQUIRE) > 0;
+}
+
+/* Called by a vCPU thread outside KVM_RUN: wait while a pause is in force. */
+static void vcpu_wait_unpaused(struct vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+
+	pthread_mutex_lock(&kvm->pause_lock);
+	if (kvm->pause_req && !vm_exiting(kvm)) {
+		kvm->nr_paused++;
+		pthread_cond_broadcast(&kvm->pause_cond);
+		while (kvm->pause_req && !vm_exiting(kvm))
+			pthread_cond_wait(&kvm->pause_cond, &kvm->pause_lock);
+		kvm->nr_paused--;
+	}
+	pthread_mutex_unlock(&kvm->pause_lock);
 }
 
 int kvm_create_vcpus(struct kvm *kvm)
@@ -424,6 +483,10 @@ static void *vcpu_thread(void *arg)
 		u64 t0, t1;
 		u32 reason;
 
+		if (vm_paused(vcpu->kvm)) {
+			vcpu_wait_unpaused(vcpu);
+			continue;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
@@ -445,6 +508,10 @@ static void *vcpu_thread(void *arg)
 		vcpu->exit_count[reason]++;
 		vcpu->exit_ns[reason] += t1 - t0;
 	}
+	pthread_mutex_lock(&vcpu->kvm->pause_lock);
+	vcpu->kvm->nr_running--;
+	pthread_cond_broadcast(&vcpu->kvm->pause_cond);
+	pthread_mutex_unlock(&vcpu->kvm->pause_lock);
 	return NULL;
 }
 
@@ -463,10 +530,16 @@ int kvm_run_vcpus(struct kvm *kvm)
 		struct vcpu *v = &kvm->vcpus[i];
 		int err;
 
+		pthread_mutex_lock(&kvm->pause_lock);
+		kvm->nr_running++;
+		pthread_mutex_unlock(&kvm->pause_lock);
 		pthread_mutex_lock(&kvm->end_lock);
 		err = pthread_create(&v->thread, NULL, vcpu_thread, v);
 		pthread_mutex_unlock(&kvm->end_lock);
 		if (err) {
+			pthread_mutex_lock(&kvm->pause_lock);
+			kvm->nr_running--;
+			pthread_mutex_unlock(&kvm->pause_lock);
 			v->thread = 0;
 			vm_request_exit(kvm, VM_END_ERROR, EXIT_LKVM_ERROR,
 					"cannot start vCPU %d thread: %s", i, strerror(err));
@@ -490,6 +563,28 @@ int kvm_run_vcpus(struct kvm *kvm)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return kvm->exit_status;
+}
+
+u64 kvm_ram_resident(struct kvm *kvm)
+{
+	const size_t chunk = 64 * SZ_1M;
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *vec;
+	u64 resident = 0;
+
+	if (!kvm->ram || page <= 0)
+		return 0;
+	vec = xmalloc(chunk / page);
+	for (u64 off = 0; off < kvm->cfg->ram_size; off += chunk) {
+		size_t len = MIN(chunk, kvm->cfg->ram_size - off);
+
+		if (mincore(kvm->ram + off, len, vec) < 0)
+			break;
+		for (size_t i = 0; i < len / page; i++)
+			resident += (vec[i] & 1) * (u64)page;
+	}
+	free(vec);
+	return resident;
 }
 
 void kvm_teardown(struct kvm *kvm)

@@ -75,6 +75,15 @@ struct kvm {
 	int exit_status;
 	char end_msg[256];
 
+	/* Pause: vm_pause() raises pause_req and waits until every running
+	 * vCPU thread sits in vcpu_wait_unpaused(); vm_resume() releases them. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	int pause_req;		/* nested pause requests */
+	int nr_paused;		/* vCPU threads waiting */
+	int nr_running;		/* vCPU threads started and not finished */
+	struct kvm_clock_data paused_clock;
+
 	/* Boot result, used by the register dump: where the kernel's symbols are. */
 	const char *symbols_path;
 	bool is_linux;
@@ -91,6 +100,22 @@ void vm_request_exit(struct kvm *kvm, enum vm_end end, int status,
 
 /* True once vm_request_exit() has been called. */
 bool vm_exiting(struct kvm *kvm);
+
+/*
+ * vm_pause - stop every vCPU outside KVM_RUN (kick: immediate_exit + signal,
+ * then wait on a condition variable, no busy loop) and return once all are
+ * stopped, so their registers can be read with vCPU ioctls from this thread.
+ * kvmclock is saved (KVM_GET_CLOCK) so that guest time does not jump.
+ * Nests: each vm_pause() needs one vm_resume(). Safe from any non-vCPU thread.
+ */
+void vm_pause(struct kvm *kvm);
+
+/* vm_resume - undo one vm_pause(); the last one restores kvmclock
+ * (KVM_SET_CLOCK) and lets the vCPUs run on exactly where they were. */
+void vm_resume(struct kvm *kvm);
+
+/* True while a pause is in force. */
+bool vm_paused(struct kvm *kvm);
 
 /*
  * kvm_irq_line - drive GSI @gsi of the in-kernel irqchip to @level (0/1)
@@ -116,6 +141,12 @@ int kvm_create_vcpus(struct kvm *kvm);
  * (vm_request_exit), stop and join them. Returns the process exit status.
  */
 int kvm_run_vcpus(struct kvm *kvm);
+
+/*
+ * kvm_ram_resident - bytes of guest RAM resident in the host (mincore(2)
+ * over the RAM mapping): what the guest has touched. 0 before kvm_init.
+ */
+u64 kvm_ram_resident(struct kvm *kvm);
 
 /* kvm_teardown - release vCPUs, RAM and fds. */
 void kvm_teardown(struct kvm *kvm);
