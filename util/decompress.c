@@ -32,18 +32,6 @@
 /* Largest chunk handed to APIs whose lengths are 32-bit (zlib, bzip2). */
 #define CHUNK_MAX		(1U << 30)
 
-static int __printf(3, 4) dc_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 enum compression compression_detect(const u8 *buf, size_t len)
 {
 	static const struct {
@@ -150,11 +138,11 @@ struct dctx {
 static int ob_fail(struct dctx *d, struct outbuf *ob, int r)
 {
 	if (r == -1)
-		return dc_fail(d->err, d->errlen,
+		return set_err(d->err, d->errlen,
 			       "%s payload decompresses to more than %zu bytes: refusing it (corrupt, or a decompression bomb)",
 			       d->name, ob->max);
 	if (r)
-		return dc_fail(d->err, d->errlen, "%s payload: out of memory after %zu bytes of output",
+		return set_err(d->err, d->errlen, "%s payload: out of memory after %zu bytes of output",
 			       d->name, ob->len);
 	return r ? -1 : 0;
 }
@@ -166,12 +154,12 @@ static int grow_or_fail(struct dctx *d, struct outbuf *ob)
 
 static int corrupt(struct dctx *d, const char *why)
 {
-	return dc_fail(d->err, d->errlen, "%s payload is corrupt: %s", d->name, why);
+	return set_err(d->err, d->errlen, "%s payload is corrupt: %s", d->name, why);
 }
 
 static int truncated(struct dctx *d)
 {
-	return dc_fail(d->err, d->errlen, "%s payload is truncated: input ends inside the stream",
+	return set_err(d->err, d->errlen, "%s payload is truncated: input ends inside the stream",
 		       d->name);
 }
 
@@ -184,7 +172,7 @@ static int do_gzip(struct dctx *d, const u8 *in, size_t len, struct outbuf *ob)
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-		return dc_fail(d->err, d->errlen, "gzip: cannot initialise zlib");
+		return set_err(d->err, d->errlen, "gzip: cannot initialise zlib");
 	for (;;) {
 		size_t in_before, out_room;
 
@@ -208,7 +196,7 @@ static int do_gzip(struct dctx *d, const u8 *in, size_t len, struct outbuf *ob)
 			goto out;
 		}
 		if (ret == Z_MEM_ERROR) {
-			dc_fail(d->err, d->errlen, "gzip: out of memory");
+			set_err(d->err, d->errlen, "gzip: out of memory");
 			goto out;
 		}
 		/* No progress with room left: the input ran out. */
@@ -232,7 +220,7 @@ static int do_bzip2(struct dctx *d, const u8 *in, size_t len, struct outbuf *ob)
 
 	memset(&bs, 0, sizeof(bs));
 	if (BZ2_bzDecompressInit(&bs, 0, 0) != BZ_OK)
-		return dc_fail(d->err, d->errlen, "bzip2: cannot initialise libbz2");
+		return set_err(d->err, d->errlen, "bzip2: cannot initialise libbz2");
 	for (;;) {
 		unsigned int in_before, out_room;
 
@@ -257,7 +245,7 @@ static int do_bzip2(struct dctx *d, const u8 *in, size_t len, struct outbuf *ob)
 			goto out;
 		}
 		if (ret != BZ_OK) {
-			dc_fail(d->err, d->errlen, "bzip2: decoder error %d", ret);
+			set_err(d->err, d->errlen, "bzip2: decoder error %d", ret);
 			goto out;
 		}
 		if (in_before == bs.avail_in && bs.avail_out == out_room) {
@@ -294,7 +282,7 @@ static int do_lzma(struct dctx *d, bool xz, const u8 *in, size_t len, struct out
 	ret = xz ? lzma_stream_decoder(&ls, LZMA_MEMLIMIT, 0)
 		 : lzma_alone_decoder(&ls, LZMA_MEMLIMIT);
 	if (ret != LZMA_OK)
-		return dc_fail(d->err, d->errlen, "%s: cannot initialise liblzma", d->name);
+		return set_err(d->err, d->errlen, "%s: cannot initialise liblzma", d->name);
 	ls.next_in = in;
 	ls.avail_in = len;
 	for (;;) {
@@ -334,7 +322,7 @@ static int do_zstd(struct dctx *d, const u8 *in, size_t len, struct outbuf *ob)
 	int rc = -1;
 
 	if (!z)
-		return dc_fail(d->err, d->errlen, "zstd: cannot initialise libzstd");
+		return set_err(d->err, d->errlen, "zstd: cannot initialise libzstd");
 	for (;;) {
 		size_t in_before = ib.pos, ret;
 		ZSTD_outBuffer obuf;
@@ -370,7 +358,7 @@ static int do_lz4_frame(struct dctx *d, const u8 *in, size_t len, struct outbuf 
 	int rc = -1;
 
 	if (LZ4F_isError(LZ4F_createDecompressionContext(&z, LZ4F_VERSION)))
-		return dc_fail(d->err, d->errlen, "lz4: cannot initialise liblz4");
+		return set_err(d->err, d->errlen, "lz4: cannot initialise liblz4");
 	for (;;) {
 		size_t src = len - pos, dst, ret;
 
@@ -397,11 +385,6 @@ out:
 	return rc;
 }
 
-static u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
 /*
  * Legacy lz4 frame. It has no end marker: it ends with the input, at a
  * block size equal to the magic (a following frame), at a zero size
@@ -417,7 +400,7 @@ static int do_lz4_legacy(struct dctx *d, const u8 *in, size_t len, struct outbuf
 
 	block = malloc(LZ4_LEGACY_BLOCK);
 	if (!block)
-		return dc_fail(d->err, d->errlen, "lz4: out of memory");
+		return set_err(d->err, d->errlen, "lz4: out of memory");
 	while (len - pos >= 4) {
 		u32 csize = get_le32(in + pos);
 		int n, r;
@@ -485,28 +468,28 @@ int decompress(const u8 *in, size_t len, size_t max_out, u8 **out, size_t *out_l
 	*out_len = 0;
 	if (c == COMP_NONE) {
 		if (!in)
-			return dc_fail(err, errlen, "no payload");
+			return set_err(err, errlen, "no payload");
 		if (len < 4 || memcmp(in, "\177ELF", 4))
-			return dc_fail(err, errlen,
+			return set_err(err, errlen,
 				       "payload is in no known compression format (first bytes %02x %02x %02x %02x)",
 				       len > 0 ? in[0] : 0, len > 1 ? in[1] : 0,
 				       len > 2 ? in[2] : 0, len > 3 ? in[3] : 0);
 		if (len > max_out)
-			return dc_fail(err, errlen, "uncompressed payload is %zu bytes, more than the %zu-byte limit",
+			return set_err(err, errlen, "uncompressed payload is %zu bytes, more than the %zu-byte limit",
 				       len, max_out);
 		*out = malloc(len);
 		if (!*out)
-			return dc_fail(err, errlen, "out of memory for a %zu-byte payload", len);
+			return set_err(err, errlen, "out of memory for a %zu-byte payload", len);
 		memcpy(*out, in, len);
 		*out_len = len;
 		return 0;
 	}
 	if (c == COMP_LZO)
-		return dc_fail(err, errlen,
+		return set_err(err, errlen,
 			       "lzo payloads are not supported: build the kernel with KERNEL_LZ4, KERNEL_ZSTD, KERNEL_XZ or KERNEL_GZIP");
 
 	if (ob_init(&ob, max_out, size_hint(in, len, max_out)))
-		return dc_fail(err, errlen, "%s: out of memory", d.name);
+		return set_err(err, errlen, "%s: out of memory", d.name);
 	switch (c) {
 	case COMP_GZIP: rc = do_gzip(&d, in, len, &ob); break;
 	case COMP_BZIP2: rc = do_bzip2(&d, in, len, &ob); break;
@@ -517,11 +500,11 @@ int decompress(const u8 *in, size_t len, size_t max_out, u8 **out, size_t *out_l
 		rc = in[0] == 0x02 ? do_lz4_legacy(&d, in, len, &ob)
 				   : do_lz4_frame(&d, in, len, &ob);
 		break;
-	default: rc = dc_fail(err, errlen, "internal error: format %d", c); break;
+	default: rc = set_err(err, errlen, "internal error: format %d", c); break;
 	}
 	/* A stream may end exactly at the limit + 1 buffer: still a bomb. */
 	if (!rc && ob.len > max_out)
-		rc = dc_fail(err, errlen,
+		rc = set_err(err, errlen,
 			     "%s payload decompresses to more than %zu bytes: refusing it (corrupt, or a decompression bomb)",
 			     d.name, max_out);
 	if (rc) {

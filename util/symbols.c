@@ -39,18 +39,6 @@ struct symtab {
 	size_t pool_len, pool_cap;
 };
 
-static int __printf(3, 4) st_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 static void st_add(struct symtab *st, u64 addr, u64 size, const char *name, size_t nlen, int prio)
 {
 	if (st->n == st->cap) {
@@ -187,12 +175,12 @@ static int load_map(struct symtab *st, FILE *f, const char *path, char *err, siz
 	}
 	free(line);
 	if (ferror(f))
-		return st_fail(err, errlen, "%s: read error", path);
+		return set_err(err, errlen, "%s: read error", path);
 	if (!parsed || !st->n) {
 		if (first[0])
-			st_fail(err, errlen, "%s: not an ELF file or a System.map: \"%s\"", path, first);
+			set_err(err, errlen, "%s: not an ELF file or a System.map: \"%s\"", path, first);
 		else
-			st_fail(err, errlen, "%s: no symbols", path);
+			set_err(err, errlen, "%s: no symbols", path);
 		return 1;
 	}
 	return 0;
@@ -252,10 +240,10 @@ static int load_elf(struct symtab *st, int fd, const char *path, char *err, size
 	bool have_symtab = false;
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return st_fail(err, errlen, "libelf: %s", elf_errmsg(-1));
+		return set_err(err, errlen, "libelf: %s", elf_errmsg(-1));
 	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!e || elf_kind(e) != ELF_K_ELF) {
-		st_fail(err, errlen, "%s: %s", path, e ? "not an ELF object" : elf_errmsg(-1));
+		set_err(err, errlen, "%s: %s", path, e ? "not an ELF object" : elf_errmsg(-1));
 		elf_end(e);
 		return -1;
 	}
@@ -274,7 +262,7 @@ static int load_elf(struct symtab *st, int fd, const char *path, char *err, size
 		load_elf_section(st, e, dyn, &dynsh);
 	elf_end(e);
 	if (!st->n)
-		return st_fail(err, errlen, "%s: ELF file has no symbols (stripped?)", path);
+		return set_err(err, errlen, "%s: ELF file has no symbols (stripped?)", path);
 	return 0;
 }
 
@@ -287,7 +275,7 @@ struct symtab *symtab_load(const char *path, char *err, size_t errlen)
 
 	f = fopen(path, "re");
 	if (!f) {
-		st_fail(err, errlen, "%s: %s", path, strerror(errno));
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
 		free(st);
 		return NULL;
 	}

@@ -51,6 +51,29 @@ char *xstrdup(const char *s);
  */
 void *read_file(const char *path, size_t *len);
 
+/*
+ * set_err - format a one-line reason into @err (@errlen bytes, may be 0)
+ * and return -1, so that a parser's checks stay one line each:
+ *	if (len < 4) return set_err(err, errlen, "truncated: %zu bytes", len);
+ */
+int set_err(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
+
+/* Little-endian loads from a byte buffer of unknown alignment. */
+static inline u16 get_le16(const u8 *p)
+{
+	return (u16)(p[0] | p[1] << 8);
+}
+
+static inline u32 get_le32(const u8 *p)
+{
+	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
+}
+
+static inline u64 get_le64(const u8 *p)
+{
+	return (u64)get_le32(p) | (u64)get_le32(p + 4) << 32;
+}
+
 /* Clock helpers: monotonic time in ns. */
 u64 now_ns(void);
 

@@ -9,29 +9,6 @@
 
 #include "hv/x86/bzimage.h"
 
-/* Fill @err and return -1, so each check stays one line. */
-static int __printf(3, 4) bz_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static u16 get_le16(const u8 *p)
-{
-	return (u16)(p[0] | p[1] << 8);
-}
-
-static u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
 int bzimage_parse(const u8 *buf, size_t len, struct bzimage *bz, char *err, size_t errlen)
 {
 	/* Up to and including the version field: enough to identify the file. */
@@ -42,15 +19,15 @@ int bzimage_parse(const u8 *buf, size_t len, struct bzimage *bz, char *err, size
 
 	memset(bz, 0, sizeof(*bz));
 	if (!buf || len < ident_end)
-		return bz_fail(err, errlen, "not a bzImage: file is only %zu bytes", len);
+		return set_err(err, errlen, "not a bzImage: file is only %zu bytes", len);
 	if (get_le16(buf + 0x1FE) != BZ_BOOT_FLAG)
-		return bz_fail(err, errlen, "not a bzImage: no 0xAA55 boot flag at 0x1FE");
+		return set_err(err, errlen, "not a bzImage: no 0xAA55 boot flag at 0x1FE");
 	if (get_le32(buf + 0x202) != BZ_HDR_MAGIC)
-		return bz_fail(err, errlen, "not a bzImage: no HdrS magic at 0x202");
+		return set_err(err, errlen, "not a bzImage: no HdrS magic at 0x202");
 
 	version = get_le16(buf + 0x206);
 	if (version < BZ_MIN_VERSION)
-		return bz_fail(err, errlen,
+		return set_err(err, errlen,
 			       "boot protocol %u.%02u is too old: lkvm needs 2.12 or later (64-bit entry, xloadflags)",
 			       version >> 8, version & 0xFF);
 
@@ -58,7 +35,7 @@ int bzimage_parse(const u8 *buf, size_t len, struct bzimage *bz, char *err, size
 	sects = buf[BZ_HDR_OFFSET] ? buf[BZ_HDR_OFFSET] : BZ_DEFAULT_SETUP_SECTS;
 	setup_size = ((size_t)sects + 1) * BZ_SECTOR_SIZE;
 	if (len < setup_size)
-		return bz_fail(err, errlen, "file truncated: setup needs %zu bytes, file has %zu",
+		return set_err(err, errlen, "file truncated: setup needs %zu bytes, file has %zu",
 			       setup_size, len);
 
 	/* setup_size >= 1024 > end of the header, so the copy is in bounds. */
@@ -71,9 +48,9 @@ int bzimage_parse(const u8 *buf, size_t len, struct bzimage *bz, char *err, size
 	bz->version = version;
 
 	if (!(bz->hdr.xloadflags & XLF_KERNEL_64))
-		return bz_fail(err, errlen, "kernel cannot be entered in 64-bit mode (XLF_KERNEL_64 not set)");
+		return set_err(err, errlen, "kernel cannot be entered in 64-bit mode (XLF_KERNEL_64 not set)");
 	if (!(bz->hdr.loadflags & LOADED_HIGH))
-		return bz_fail(err, errlen,
+		return set_err(err, errlen,
 			       "not a bzImage: LOADED_HIGH is clear (a zImage loads at 0x10000, which lkvm does not support)");
 
 	bz->setup = buf;
@@ -81,17 +58,17 @@ int bzimage_parse(const u8 *buf, size_t len, struct bzimage *bz, char *err, size
 	bz->pm = buf + setup_size;
 	bz->pm_size = len - setup_size;
 	if (!bz->pm_size)
-		return bz_fail(err, errlen, "file truncated: nothing after the %zu-byte setup", setup_size);
+		return set_err(err, errlen, "file truncated: nothing after the %zu-byte setup", setup_size);
 	/* syssize counts 16-byte paragraphs; signed images may have more. */
 	if ((u64)bz->hdr.syssize * 16 > bz->pm_size)
-		return bz_fail(err, errlen,
+		return set_err(err, errlen,
 			       "file truncated: protected-mode kernel needs %llu bytes (syssize), file has %zu",
 			       (unsigned long long)bz->hdr.syssize * 16, bz->pm_size);
 
 	if (!bz->hdr.payload_length)
-		return bz_fail(err, errlen, "bzImage has no payload (payload_length is 0)");
+		return set_err(err, errlen, "bzImage has no payload (payload_length is 0)");
 	if ((u64)bz->hdr.payload_offset + bz->hdr.payload_length > bz->pm_size)
-		return bz_fail(err, errlen,
+		return set_err(err, errlen,
 			       "payload at %#x+%#x lies outside the %zu-byte protected-mode kernel",
 			       bz->hdr.payload_offset, bz->hdr.payload_length, bz->pm_size);
 	bz->payload = bz->pm + bz->hdr.payload_offset;

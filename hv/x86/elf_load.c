@@ -12,18 +12,6 @@
 
 #include "hv/x86/elf_load.h"
 
-static int __printf(3, 4) el_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 int elf_class(const u8 *buf, size_t len)
 {
 	if (!buf || len <= EI_CLASS || memcmp(buf, ELFMAG, SELFMAG))
@@ -49,11 +37,11 @@ static int seg_misfit(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph
 	bool wraps = start + size < start;
 
 	if (!wraps && start < GUEST_PCI_HOLE_END && start + size > GUEST_PCI_HOLE_START)
-		return el_fail(err, errlen,
+		return set_err(err, errlen,
 			       "segment %zu at %#llx+%#llx overlaps the PCI hole at %#llx-%#llx, where there is no RAM",
 			       i, (unsigned long long)start, (unsigned long long)size,
 			       GUEST_PCI_HOLE_START, GUEST_PCI_HOLE_END);
-	return el_fail(err, errlen,
+	return set_err(err, errlen,
 		       "segment %zu at %#llx+%#llx does not fit in %llu MiB of guest RAM: use a larger -m",
 		       i, (unsigned long long)start, (unsigned long long)size,
 		       (unsigned long long)(mem->ram_size >> 20));
@@ -64,10 +52,10 @@ static int seg_check(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph,
 		     char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return el_fail(err, errlen, "segment %zu: p_filesz %#llx is larger than p_memsz %#llx",
+		return set_err(err, errlen, "segment %zu: p_filesz %#llx is larger than p_memsz %#llx",
 			       i, (unsigned long long)ph->p_filesz, (unsigned long long)ph->p_memsz);
 	if (ph->p_filesz && (ph->p_offset > len || ph->p_filesz > len - ph->p_offset))
-		return el_fail(err, errlen,
+		return set_err(err, errlen,
 			       "segment %zu: data at file offset %#llx+%#llx lies outside the %zu-byte file",
 			       i, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, len);
 	if (!gpa_to_hva(mem, ph->p_paddr, ph->p_memsz))
@@ -89,38 +77,38 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 	memset(img, 0, sizeof(*img));
 	cls = elf_class(elf, len);
 	if (!cls)
-		return el_fail(err, errlen, "not an ELF file");
+		return set_err(err, errlen, "not an ELF file");
 	if (cls != 64)
-		return el_fail(err, errlen, "ELF%d image: lkvm loads 64-bit (ELFCLASS64) x86-64 images only", cls);
+		return set_err(err, errlen, "ELF%d image: lkvm loads 64-bit (ELFCLASS64) x86-64 images only", cls);
 	if (len < sizeof(Elf64_Ehdr))
-		return el_fail(err, errlen, "ELF file truncated: %zu bytes, the ELF header alone is %zu",
+		return set_err(err, errlen, "ELF file truncated: %zu bytes, the ELF header alone is %zu",
 			       len, sizeof(Elf64_Ehdr));
 	if (elf[EI_DATA] != ELFDATA2LSB)
-		return el_fail(err, errlen, "not a little-endian ELF file");
+		return set_err(err, errlen, "not a little-endian ELF file");
 
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return el_fail(err, errlen, "libelf: %s", elf_errmsg(-1));
+		return set_err(err, errlen, "libelf: %s", elf_errmsg(-1));
 	/*
 	 * libelf wants a writable image but only reads it: for a native-order
 	 * (little-endian on this x86 host) file it converts nothing in place.
 	 */
 	e = elf_memory((char *)(uintptr_t)elf, len);
 	if (!e)
-		return el_fail(err, errlen, "ELF: %s", elf_errmsg(-1));
+		return set_err(err, errlen, "ELF: %s", elf_errmsg(-1));
 	if (!gelf_getehdr(e, &eh)) {
-		el_fail(err, errlen, "ELF header: %s", elf_errmsg(-1));
+		set_err(err, errlen, "ELF header: %s", elf_errmsg(-1));
 		goto out;
 	}
 	if (eh.e_machine != EM_X86_64) {
-		el_fail(err, errlen, "ELF machine %u is not x86-64 (EM_X86_64)", eh.e_machine);
+		set_err(err, errlen, "ELF machine %u is not x86-64 (EM_X86_64)", eh.e_machine);
 		goto out;
 	}
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
-		el_fail(err, errlen, "ELF type %u is not an executable", eh.e_type);
+		set_err(err, errlen, "ELF type %u is not an executable", eh.e_type);
 		goto out;
 	}
 	if (elf_getphdrnum(e, &phnum)) {
-		el_fail(err, errlen, "ELF program headers: %s", elf_errmsg(-1));
+		set_err(err, errlen, "ELF program headers: %s", elf_errmsg(-1));
 		goto out;
 	}
 	/* libelf silently reports fewer headers for a truncated table. */
@@ -128,7 +116,7 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 		phnum = eh.e_phnum;
 	if (eh.e_phoff > len || (phnum && eh.e_phentsize != sizeof(Elf64_Phdr)) ||
 	    phnum > (len - eh.e_phoff) / sizeof(Elf64_Phdr)) {
-		el_fail(err, errlen, "ELF program headers (%zu at file offset %#llx) lie outside the %zu-byte file",
+		set_err(err, errlen, "ELF program headers (%zu at file offset %#llx) lie outside the %zu-byte file",
 			phnum, (unsigned long long)eh.e_phoff, len);
 		goto out;
 	}
@@ -136,7 +124,7 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 	/* Pass 1: validate every segment and find the span and the entry. */
 	for (size_t i = 0; i < phnum; i++) {
 		if (!gelf_getphdr(e, (int)i, &ph)) {
-			el_fail(err, errlen, "ELF program header %zu: %s", i, elf_errmsg(-1));
+			set_err(err, errlen, "ELF program header %zu: %s", i, elf_errmsg(-1));
 			goto out;
 		}
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
@@ -152,7 +140,7 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 		}
 	}
 	if (!nload) {
-		el_fail(err, errlen, "ELF has no loadable (PT_LOAD) segment");
+		set_err(err, errlen, "ELF has no loadable (PT_LOAD) segment");
 		goto out;
 	}
 	/* Not physical: a kernel virtual address, translated by its segment. */
@@ -165,7 +153,7 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 		}
 	}
 	if (!entry_found) {
-		el_fail(err, errlen, "ELF entry point %#llx is outside every loadable segment",
+		set_err(err, errlen, "ELF entry point %#llx is outside every loadable segment",
 			(unsigned long long)eh.e_entry);
 		goto out;
 	}

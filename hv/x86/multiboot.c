@@ -28,23 +28,6 @@
 #define MB_MAX_SEGMENTS		64	/* PT_LOADs; real kernels have a handful */
 #define MB_LOADER_NAME		"lkvm"
 
-static int __printf(3, 4) mb_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static u32 get_le32(const u8 *p)
-{
-	return (u32)p[0] | (u32)p[1] << 8 | (u32)p[2] << 16 | (u32)p[3] << 24;
-}
-
 /* Offset of the first valid header in @img, or -1 (spec 3.1.1). */
 long multiboot_probe(const u8 *img, size_t len)
 {
@@ -68,26 +51,26 @@ static int check_aout_fields(const struct mb_header *h, size_t hdr_off, size_t l
 			     char *err, size_t errlen)
 {
 	if (h->header_addr < h->load_addr)
-		return mb_fail(err, errlen, "header_addr %#x is below load_addr %#x (flag 16 addresses)",
+		return set_err(err, errlen, "header_addr %#x is below load_addr %#x (flag 16 addresses)",
 			       h->header_addr, h->load_addr);
 	if (h->header_addr - h->load_addr > hdr_off)
-		return mb_fail(err, errlen,
+		return set_err(err, errlen,
 			       "header_addr %#x - load_addr %#x puts the load start before the file's start",
 			       h->header_addr, h->load_addr);
 	if (h->load_end_addr && h->load_end_addr < h->load_addr)
-		return mb_fail(err, errlen, "load_end_addr %#x is below load_addr %#x",
+		return set_err(err, errlen, "load_end_addr %#x is below load_addr %#x",
 			       h->load_end_addr, h->load_addr);
 	if (h->load_end_addr) {
 		size_t file_off = hdr_off - (h->header_addr - h->load_addr);
 
 		if ((u64)h->load_end_addr - h->load_addr > len - file_off)
-			return mb_fail(err, errlen,
+			return set_err(err, errlen,
 				       "image truncated: load_addr %#x to load_end_addr %#x needs %u bytes from file offset %#zx, the file has %zu",
 				       h->load_addr, h->load_end_addr, h->load_end_addr - h->load_addr,
 				       file_off, len);
 	}
 	if (h->bss_end_addr && h->bss_end_addr < MAX(h->load_addr, h->load_end_addr))
-		return mb_fail(err, errlen, "bss_end_addr %#x is below the end of the loaded data",
+		return set_err(err, errlen, "bss_end_addr %#x is below the end of the loaded data",
 			       h->bss_end_addr);
 	return 0;
 }
@@ -102,7 +85,7 @@ int multiboot_parse_header(const u8 *img, size_t len, struct mb_image_header *ou
 
 	memset(out, 0, sizeof(*out));
 	if (off < 0)
-		return mb_fail(err, errlen,
+		return set_err(err, errlen,
 			       "no multiboot header (magic %#x with a valid checksum) in the first %d bytes",
 			       MB_HEADER_MAGIC, MB_SEARCH_LIMIT);
 	out->offset = (size_t)off;
@@ -110,19 +93,19 @@ int multiboot_parse_header(const u8 *img, size_t len, struct mb_image_header *ou
 	memcpy(h, img + off, have);
 
 	if (h->flags & MB_FLAG_VIDEO_MODE)
-		return mb_fail(err, errlen, "video mode requested (flag 2): not supported");
+		return set_err(err, errlen, "video mode requested (flag 2): not supported");
 	unknown = h->flags & MB_FLAGS_REQUIRED_MASK & ~MB_FLAGS_KNOWN_REQUIRED;
 	if (unknown)
-		return mb_fail(err, errlen, "unsupported required flags %#x (bits 0-15 the loader must honour)",
+		return set_err(err, errlen, "unsupported required flags %#x (bits 0-15 the loader must honour)",
 			       unknown);
 	if (!(h->flags & MB_FLAG_AOUT_KLUDGE)) {
 		if (!elf_class(img, len))
-			return mb_fail(err, errlen,
+			return set_err(err, errlen,
 				       "flag 16 (a.out kludge addresses) is clear but the image is not ELF: no way to load it");
 		return 0;
 	}
 	if (have < MB_HEADER_AOUT_SIZE)
-		return mb_fail(err, errlen,
+		return set_err(err, errlen,
 			       "header truncated: flag 16 needs %d bytes of header at offset %#lx, the file has %zu",
 			       MB_HEADER_AOUT_SIZE, off, have);
 	return check_aout_fields(h, (size_t)off, len, err, errlen);
@@ -138,19 +121,19 @@ static int check_ram(const struct guest_mem *mem, u64 start, u64 size, const cha
 		     char *err, size_t errlen)
 {
 	if (start < BIOS_END)
-		return mb_fail(err, errlen,
+		return set_err(err, errlen,
 			       "%s load address %#llx is below 1 MiB, where lkvm keeps its boot structures",
 			       what, (unsigned long long)start);
 	if (start + size < start || start + size > SZ_4G)
-		return mb_fail(err, errlen, "%s at %#llx+%#llx goes past 4 GiB", what,
+		return set_err(err, errlen, "%s at %#llx+%#llx goes past 4 GiB", what,
 			       (unsigned long long)start, (unsigned long long)size);
 	if (start + size > GUEST_PCI_HOLE_START)
-		return mb_fail(err, errlen,
+		return set_err(err, errlen,
 			       "%s at %#llx-%#llx reaches the PCI hole at %#llx, where there is no RAM",
 			       what, (unsigned long long)start, (unsigned long long)(start + size),
 			       GUEST_PCI_HOLE_START);
 	if (!gpa_to_hva(mem, start, size))
-		return mb_fail(err, errlen,
+		return set_err(err, errlen,
 			       "load address %#llx outside guest RAM (use a larger -m): %s needs %#llx-%#llx",
 			       (unsigned long long)start, what, (unsigned long long)start,
 			       (unsigned long long)(start + size));
@@ -168,12 +151,12 @@ static int load_aout(const struct guest_mem *mem, const u8 *img, size_t len,
 
 	/* With load_end_addr 0 the data ends with the file: only now known. */
 	if (end < h->load_addr + load_size)
-		return mb_fail(err, errlen, "bss_end_addr %#x is below the end of the loaded data %#llx",
+		return set_err(err, errlen, "bss_end_addr %#x is below the end of the loaded data %#llx",
 			       h->bss_end_addr, (unsigned long long)(h->load_addr + load_size));
 	if (check_ram(mem, h->load_addr, end - h->load_addr, "image", err, errlen))
 		return -1;
 	if (h->entry_addr < h->load_addr || h->entry_addr - h->load_addr >= load_size)
-		return mb_fail(err, errlen, "entry point %#x outside the image (%#x-%#llx)",
+		return set_err(err, errlen, "entry point %#x outside the image (%#x-%#llx)",
 			       h->entry_addr, h->load_addr,
 			       (unsigned long long)(h->load_addr + load_size));
 	dst = gpa_to_hva(mem, h->load_addr, end - h->load_addr);
@@ -196,29 +179,29 @@ static int collect_segments(Elf *e, int cls, size_t len, const struct guest_mem 
 	GElf_Ehdr eh;
 
 	if (!gelf_getehdr(e, &eh))
-		return mb_fail(err, errlen, "ELF header: %s", elf_errmsg(-1));
+		return set_err(err, errlen, "ELF header: %s", elf_errmsg(-1));
 	if (eh.e_machine != (cls == 64 ? EM_X86_64 : EM_386))
-		return mb_fail(err, errlen, "ELF%d machine %u is not %s", cls, eh.e_machine,
+		return set_err(err, errlen, "ELF%d machine %u is not %s", cls, eh.e_machine,
 			       cls == 64 ? "x86-64" : "i386");
 	if (eh.e_phnum == PN_XNUM || eh.e_phoff > len ||
 	    (eh.e_phnum && eh.e_phentsize != entsize) || eh.e_phnum > (len - eh.e_phoff) / entsize)
-		return mb_fail(err, errlen, "ELF program headers lie outside the %zu-byte file", len);
+		return set_err(err, errlen, "ELF program headers lie outside the %zu-byte file", len);
 	phnum = eh.e_phnum;
 	s->n = 0;
 	for (size_t i = 0; i < phnum; i++) {
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(e, (int)i, &ph))
-			return mb_fail(err, errlen, "ELF program header %zu: %s", i, elf_errmsg(-1));
+			return set_err(err, errlen, "ELF program header %zu: %s", i, elf_errmsg(-1));
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (s->n == MB_MAX_SEGMENTS)
-			return mb_fail(err, errlen, "more than %d loadable segments", MB_MAX_SEGMENTS);
+			return set_err(err, errlen, "more than %d loadable segments", MB_MAX_SEGMENTS);
 		if (ph.p_filesz > ph.p_memsz)
-			return mb_fail(err, errlen, "segment %zu: file size %#llx above its memory size %#llx",
+			return set_err(err, errlen, "segment %zu: file size %#llx above its memory size %#llx",
 				       i, (unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
 		if (ph.p_filesz && (ph.p_offset > len || ph.p_filesz > len - ph.p_offset))
-			return mb_fail(err, errlen, "segment %zu: data lies outside the %zu-byte file",
+			return set_err(err, errlen, "segment %zu: data lies outside the %zu-byte file",
 				       i, len);
 		if (check_ram(mem, ph.p_paddr, ph.p_memsz, "segment", err, errlen))
 			return -1;
@@ -226,7 +209,7 @@ static int collect_segments(Elf *e, int cls, size_t len, const struct guest_mem 
 			const GElf_Phdr *o = &s->ph[j];
 
 			if (ph.p_paddr < o->p_paddr + o->p_memsz && o->p_paddr < ph.p_paddr + ph.p_memsz)
-				return mb_fail(err, errlen,
+				return set_err(err, errlen,
 					       "overlapping sections: segments at %#llx+%#llx and %#llx+%#llx",
 					       (unsigned long long)o->p_paddr,
 					       (unsigned long long)o->p_memsz,
@@ -236,7 +219,7 @@ static int collect_segments(Elf *e, int cls, size_t len, const struct guest_mem 
 		s->ph[s->n++] = ph;
 	}
 	if (!s->n)
-		return mb_fail(err, errlen, "ELF has no loadable (PT_LOAD) segment");
+		return set_err(err, errlen, "ELF has no loadable (PT_LOAD) segment");
 	return 0;
 }
 
@@ -268,22 +251,22 @@ static int load_elf(const struct guest_mem *mem, const u8 *img, size_t len,
 	int rc = -1;
 
 	if (len < (cls == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)) || img[EI_DATA] != ELFDATA2LSB)
-		return mb_fail(err, errlen, "ELF header truncated or not little-endian");
+		return set_err(err, errlen, "ELF header truncated or not little-endian");
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return mb_fail(err, errlen, "libelf: %s", elf_errmsg(-1));
+		return set_err(err, errlen, "libelf: %s", elf_errmsg(-1));
 	/* libelf only reads a native-order image; it needs a non-const pointer. */
 	e = elf_memory((char *)(uintptr_t)img, len);
 	if (!e)
-		return mb_fail(err, errlen, "ELF: %s", elf_errmsg(-1));
+		return set_err(err, errlen, "ELF: %s", elf_errmsg(-1));
 	s = xzalloc(sizeof(*s));
 	if (!gelf_getehdr(e, &eh)) {
-		mb_fail(err, errlen, "ELF header: %s", elf_errmsg(-1));
+		set_err(err, errlen, "ELF header: %s", elf_errmsg(-1));
 		goto out;
 	}
 	if (collect_segments(e, cls, len, mem, s, err, errlen))
 		goto out;
 	if (elf_entry(s, eh.e_entry, &entry) || entry >= SZ_4G) {
-		mb_fail(err, errlen, "entry point %#llx outside the image",
+		set_err(err, errlen, "entry point %#llx outside the image",
 			(unsigned long long)eh.e_entry);
 		goto out;
 	}
@@ -384,9 +367,9 @@ static int mb_add_cmdline(struct mb_builder *b, const struct vm_config *cfg, str
 	int ret;
 
 	if (asprintf(&line, "%s%s%s", image, *params ? " " : "", params) < 0)
-		return mb_fail(err, errlen, "out of memory");
+		return set_err(err, errlen, "out of memory");
 	info->cmdline = mb_add_string(b, line);
-	ret = info->cmdline ? 0 : mb_fail(err, errlen,
+	ret = info->cmdline ? 0 : set_err(err, errlen,
 					  "command line of %zu bytes does not fit in the %llu KiB info area",
 					  strlen(line), MULTIBOOT_INFO_MAX >> 10);
 	free(line);
@@ -405,10 +388,10 @@ static int mb_add_modules(struct mb_builder *b, const struct guest_mem *mem,
 	long off;
 
 	if (n < 0 || n > MAX_MODULES)
-		return mb_fail(err, errlen, "%d modules: at most %d", n, MAX_MODULES);
+		return set_err(err, errlen, "%d modules: at most %d", n, MAX_MODULES);
 	off = mb_alloc(b, sizeof(*mods) * (size_t)(n ? n : 1));
 	if (off < 0)
-		return mb_fail(err, errlen, "no room for the module list");
+		return set_err(err, errlen, "no room for the module list");
 	info->mods_addr = mb_gpa(off);
 	info->mods_count = (u32)n;
 	info->flags |= MB_INFO_MODS;
@@ -421,10 +404,10 @@ static int mb_add_modules(struct mb_builder *b, const struct guest_mem *mem,
 		next = ALIGN_UP(next, MB_PAGE);
 		data = read_file(m->path, &len);
 		if (!data)
-			return mb_fail(err, errlen, "cannot read module '%s': %s", m->path,
+			return set_err(err, errlen, "cannot read module '%s': %s", m->path,
 				       strerror(errno));
 		if (next > top || len > top - next) {
-			mb_fail(err, errlen,
+			set_err(err, errlen,
 				"module '%s' (%zu bytes) does not fit in guest RAM below %#llx (use a larger -m)",
 				m->path, len, (unsigned long long)top);
 			free(data);
@@ -436,7 +419,7 @@ static int mb_add_modules(struct mb_builder *b, const struct guest_mem *mem,
 		rec.mod_end = (u32)(next + len);
 		rec.string = mb_add_string(b, m->string ? m->string : m->path);
 		if (!rec.string)
-			return mb_fail(err, errlen, "module strings do not fit in the %llu KiB info area",
+			return set_err(err, errlen, "module strings do not fit in the %llu KiB info area",
 				       MULTIBOOT_INFO_MAX >> 10);
 		/* The list was allocated before the strings; @off stays valid. */
 		memcpy(b->buf + off + i * sizeof(rec), &rec, sizeof(rec));
@@ -465,7 +448,7 @@ int multiboot_load(struct kvm *kvm, const u8 *img, size_t len,
 		return -1;
 	}
 	if (!gpa_to_hva(mem, MULTIBOOT_INFO_GPA, MULTIBOOT_INFO_MAX))
-		return mb_fail(err, errlen, "guest RAM too small for the multiboot information");
+		return set_err(err, errlen, "guest RAM too small for the multiboot information");
 
 	b = xzalloc(sizeof(*b));
 	off = mb_alloc(b, sizeof(info));	/* at MULTIBOOT_INFO_GPA itself */
