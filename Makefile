@@ -141,6 +141,8 @@ clean:
 
 .PHONY: all tests check install guest guest-small demo check-distro clean guests doc FORCE
 FORCE:
-.SECONDARY:
+# Keep the objects of chained rules (unit tests, payloads) but nothing else:
+# a bare .SECONDARY: would stop make from rebuilding missing prerequisites.
+.SECONDARY: $(UNIT_BINS:=.o) $(GUEST_OBJS)
 
 -include $(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS))
