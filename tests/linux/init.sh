@@ -1,0 +1,83 @@
+#!/bin/sh
+# /init of lkvm's busybox initramfs (built by scripts/make-initramfs.sh).
+#
+# 1. mounts /proc, /sys, /dev (devtmpfs) and makes the console its stdio;
+# 2. loads the modules listed in /etc/modules, one path (relative to
+#    /lib/modules/$(uname -r)) per line, in that order (the build writes them
+#    in dependency order from modules.dep);
+# 3. prints "lkvm-guest: init started (kernel K, N CPUs)";
+# 4. runs the command given on the kernel command line, if any, prints
+#    "lkvm-guest: cmd exit status N" and powers off (poweroff -f);
+#    otherwise starts a login shell on the console and powers off when it
+#    exits.
+#
+# Command convention (the kernel's own quoting does not survive into
+# /proc/cmdline in a usable way, so the value is one word):
+#   lkvm.cmd=WORD      every ',' in WORD becomes a space; the rest is sh:
+#                      lkvm.cmd=echo,nproc=$(nproc);ls,/   runs
+#                      `echo nproc=$(nproc);ls /`
+#   lkvm.cmd64=BASE64  the command, base64-encoded (any text, commas too).
+# The command runs in init's own shell (eval), so `lkvm.cmd=exit` makes init
+# exit, which panics the kernel ("Attempted to kill init!"): lkvm's tests use
+# that to end a boot with a panic, which pvpanic reports (lkvm exit status 2).
+
+PATH=/sbin:/bin:/usr/sbin:/usr/bin
+export PATH
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mkdir -p /dev/pts /tmp /run
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+
+# The kernel opens /dev/console before running us; if the node was missing
+# from the archive, take the console from devtmpfs now.
+if ! [ -t 1 ] && [ -c /dev/console ]; then
+	exec </dev/console >/dev/console 2>&1
+fi
+
+kver=$(uname -r)
+if [ -s /etc/modules ]; then
+	while read -r mod; do
+		case "$mod" in ""|\#*) continue ;; esac
+		insmod "/lib/modules/$kver/$mod" ||
+			echo "lkvm-guest: insmod $mod failed"
+	done < /etc/modules
+fi
+
+echo "lkvm-guest: init started (kernel $kver, $(nproc) CPUs)"
+
+cmd=""
+set -f # the command line is data: no globbing
+for word in $(cat /proc/cmdline); do
+	case "$word" in
+	lkvm.cmd=*) cmd=$(echo "${word#lkvm.cmd=}" | tr ',' ' ') ;;
+	lkvm.cmd64=*) cmd=$(echo "${word#lkvm.cmd64=}" | base64 -d) ;;
+	esac
+done
+set +f
+
+if [ -n "$cmd" ]; then
+	echo "lkvm-guest: running: $cmd"
+	eval "$cmd"
+	echo "lkvm-guest: cmd exit status $?"
+else
+	echo "lkvm-guest: starting shell (exit it to power off)"
+	# cttyhack gives the shell the console's real tty (ttyS0, hvc0) as
+	# controlling terminal, so ^C and job control work; /dev/console
+	# itself cannot be one.
+	if [ -r /sys/class/tty/console/active ]; then
+		setsid cttyhack sh -l
+	else
+		sh -l
+	fi
+	echo "lkvm-guest: shell exited with status $?"
+fi
+
+sync
+poweroff -f
+# poweroff only returns if the kernel cannot power off; then init exits,
+# the kernel panics, and lkvm still terminates.
+echo "lkvm-guest: poweroff failed"
+exit 1

@@ -1,0 +1,206 @@
+# tests/linux/lib.sh - shared helpers for lkvm's Linux test tier (bash).
+#
+# Source it from a test: `. "$(dirname "$0")/linux/lib.sh"`. It sets
+#   REPO       the repository root
+#   LKVM       the lkvm binary ($LKVM from `make check`, else $REPO/lkvm)
+#   LKVM_CACHE the cache dir shared with scripts/build-small-kernel.sh and
+#              scripts/make-guest.sh
+# and provides TAP output (plan, tap_ok, tap_skip, diag, skip_all), host
+# detection (is_pvm, need_kvm, need_lkvm) and a boot runner (boot_log).
+
+# shellcheck disable=SC2034 # BOOT_* results are read by the sourcing tests
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LKVM=${LKVM:-$REPO/lkvm}
+LKVM_CACHE=${LKVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lkvm}
+export LKVM_CACHE
+
+# --- TAP ---------------------------------------------------------------
+TAP_N=0
+TAP_FAILED=0
+
+# plan N: print the TAP plan.
+plan() { echo "1..$1"; }
+
+# skip_all REASON: skip the whole test file (exit 0).
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+# diag TEXT...: TAP comment lines (each line prefixed with '# ').
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# tap_ok STATUS DESCRIPTION: one test line; STATUS 0 passes.
+tap_ok() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $TAP_N - $2"
+	else
+		echo "not ok $TAP_N - $2"
+		TAP_FAILED=$((TAP_FAILED + 1))
+	fi
+}
+
+# tap_skip DESCRIPTION REASON: one skipped test line.
+tap_skip() {
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - $1 # SKIP $2"
+}
+
+# tap_done: exit status for the end of a test file (1 if any failed).
+tap_done() { [ "$TAP_FAILED" = 0 ]; }
+
+# --- host ------------------------------------------------------------
+
+# is_pvm: true when /dev/kvm exists but the CPU has no vmx/svm flag, i.e.
+# KVM is served by a software module such as kvm_pvm (DESIGN.md section 4),
+# where guest user space cannot make system calls.
+is_pvm() {
+	[ -e /dev/kvm ] && ! grep -qwE 'vmx|svm' /proc/cpuinfo
+}
+
+# need_kvm: skip the whole file when /dev/kvm is missing or not usable.
+need_kvm() {
+	[ -e /dev/kvm ] || skip_all "no /dev/kvm"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip_all "/dev/kvm is not accessible to $(id -un)"
+}
+
+# need_lkvm: skip the whole file when the lkvm binary is not built.
+need_lkvm() {
+	[ -x "$LKVM" ] || skip_all "lkvm binary $LKVM not built (run make)"
+}
+
+# boot_timeout: seconds a whole boot may take: minutes on PVM hosts where
+# guest kernel code is emulated, seconds elsewhere. LKVM_BOOT_TIMEOUT
+# overrides.
+boot_timeout() {
+	if [ -n "${LKVM_BOOT_TIMEOUT:-}" ]; then
+		echo "$LKVM_BOOT_TIMEOUT"
+	elif is_pvm; then
+		echo 900
+	else
+		echo 120
+	fi
+}
+
+# small_kernel: print the small test kernel's bzImage path, or fail when it
+# is not built (`make guest-small`).
+small_kernel() { "$REPO/scripts/build-small-kernel.sh" --print-path 2>/dev/null; }
+
+# demo_guest_env: source the demo guest's env (KERNEL, INITRD, SYSTEM_MAP)
+# if `make guest` was run; fails otherwise.
+demo_guest_env() {
+	local env=$LKVM_CACHE/demo/env
+	[ -f "$env" ] || return 1
+	# shellcheck disable=SC1090
+	. "$env"
+	[ -f "$KERNEL" ] && [ -f "$INITRD" ]
+}
+
+# stamp_lines START: copy stdin to stdout, each line prefixed with the
+# wall-clock seconds since START (an $EPOCHREALTIME value) as "[+12.345] ",
+# without the CR of CR LF line ends.
+stamp_lines() {
+	local start=$1 line now
+	while IFS= read -r line || [ -n "$line" ]; do
+		now=$EPOCHREALTIME
+		line=${line%$'\r'} # the serial console ends lines with CR LF
+		printf '[+%s] %s\n' "$(elapsed "$start" "$now")" "$line"
+	done
+}
+
+# elapsed A B: B - A for two $EPOCHREALTIME values, as seconds with
+# millisecond precision ("12.345").
+elapsed() {
+	local a=${1//[.,]/} b=${2//[.,]/} d
+	d=$(( (10#$b - 10#$a) / 1000 ))
+	printf '%d.%03d' $((d / 1000)) $((d % 1000))
+}
+
+# boot_log LOG LKVM-RUN-ARGS...: run `$LKVM run ARGS` under `timeout`
+# (boot_timeout seconds) with stdin from $BOOT_STDIN (default /dev/null).
+# LOG gets stdout and stderr interleaved as they arrive, each line stamped
+# by stamp_lines; LOG.err gets lkvm's stderr alone (unstamped); LOG.status
+# gets the exit status. With BOOT_ECHO set, the stamped lines also go to
+# stderr as they arrive. Sets BOOT_STATUS (lkvm's exit status; 124 when the
+# timeout killed it) and BOOT_SECONDS (wall time). Always returns 0.
+boot_log() {
+	local log=$1 t start in=${BOOT_STDIN:-/dev/null}
+	shift
+	t=$(boot_timeout)
+	start=$EPOCHREALTIME
+	: > "$log.err"
+	rm -f "$log.status"
+	{
+		timeout -k 10 "$t" "$LKVM" run "$@" <"$in" 2> >(tee "$log.err")
+		echo "$?" > "$log.status"
+	} 2>&1 | stamp_lines "$start" | if [ -n "${BOOT_ECHO:-}" ]; then
+		tee "$log" >&2
+	else
+		cat > "$log"
+	fi
+	BOOT_STATUS=$(cat "$log.status")
+	BOOT_SECONDS=$(elapsed "$start" "$EPOCHREALTIME")
+	return 0
+}
+
+# boot_interactive LOG READY-ERE INPUT LKVM-RUN-ARGS...: like boot_log, but
+# once READY-ERE shows in LOG (e.g. the shell's start), writes INPUT to
+# lkvm's stdin (the guest console), which stays open until lkvm exits.
+# Sets BOOT_STATUS and BOOT_SECONDS like boot_log.
+boot_interactive() {
+	local log=$1 ready=$2 input=$3 pid start
+	shift 3
+	rm -f "$log.fifo" "$log"
+	mkfifo "$log.fifo"
+	start=$EPOCHREALTIME
+	BOOT_STDIN=$log.fifo boot_log "$log" "$@" &
+	pid=$!
+	exec 8>"$log.fifo"
+	while kill -0 "$pid" 2>/dev/null && ! grep -qE -- "$ready" "$log" 2>/dev/null; do
+		sleep 0.2
+	done
+	# The guest may be gone already: do not die of SIGPIPE then.
+	(trap '' PIPE; printf '%s' "$input" >&8) 2>/dev/null
+	wait "$pid"
+	exec 8>&-
+	rm -f "$log.fifo"
+	BOOT_STATUS=$(cat "$log.status" 2>/dev/null || echo unknown)
+	BOOT_SECONDS=$(elapsed "$start" "$EPOCHREALTIME")
+	return 0
+}
+
+# status_text STATUS: what an lkvm exit status means (lkvm run's statuses,
+# plus timeout(1)'s).
+status_text() {
+	case "$1" in
+	0) echo "guest powered off or rebooted" ;;
+	1) echo "lkvm error" ;;
+	2) echo "guest kernel panic (reported by pvpanic)" ;;
+	3) echo "guest crash (triple fault or unhandled exit)" ;;
+	124) echo "timed out (killed by timeout)" ;;
+	137) echo "killed (SIGKILL after the timeout)" ;;
+	*) echo "unexpected status" ;;
+	esac
+}
+
+# log_has LOG ERE: true if the ERE matches a line of LOG.
+log_has() { grep -qE -- "$2" "$1"; }
+
+# log_line LOG ERE: print the first line of LOG matching ERE.
+log_line() { grep -m1 -E -- "$2" "$1" || true; }
+
+# ok_log LOG ERE DESCRIPTION: a test passing when ERE matches LOG.
+ok_log() {
+	local st=0
+	log_has "$1" "$2" || st=1
+	tap_ok "$st" "$3"
+}
+
+# ok_status GOT WANT DESCRIPTION: a test passing when GOT == WANT.
+ok_status() {
+	local st=0
+	[ "$1" = "$2" ] || st=1
+	tap_ok "$st" "$3"
+	[ "$st" = 0 ] || diag "    got exit status $1, want $2"
+}
+
+# dump_tail LOG N: the last N lines of LOG as TAP comments (for failures).
+dump_tail() { echo "# --- last $2 lines of $1:"; tail -n "$2" "$1" | sed 's/^/# /'; }
