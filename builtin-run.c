@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "hv/control.h"	/* control socket (lkvm list/stop/pause/debug) */
 #include "hv/kvm.h"
 #include "hv/pci.h"
 #include "hv/pvpanic.h"
@@ -20,9 +21,11 @@
 #include "hv/x86/emulate.h"
 #include "hv/x86/legacy.h"
 #include "hv/x86/serial8250.h"
+#include "util/ctl-client.h"
 #include "util/log.h"
 #include "util/parse-options.h"
 #include "util/term.h"
+#include "virtio/devices.h"
 
 #define DEFAULT_RAM_MB 512
 #define MIN_RAM (4 * SZ_1M)
@@ -37,6 +40,7 @@ static const char *const run_usage[] = {
 
 static struct vm_config cfg;
 static const char *console_arg;
+static const char *virtio_transport_arg;
 static const char *loglevel_arg;
 
 static int add_module(const char *path, const char *string)
@@ -130,11 +134,41 @@ static const char *find_kernel(char *searched, size_t size)
 	return NULL;
 }
 
+/* --rng[=pci|mmio]: the transport, when given, overrides --virtio-transport. */
+static int opt_rng(const struct option *opt __unused, const char *arg, int unset)
+{
+	enum virtio_transport t;
+
+	cfg.rng = !unset;
+	cfg.rng_transport = -1;
+	if (unset || !arg)
+		return 0;
+	if (virtio_transport_parse(arg, &t) < 0) {
+		pr_err("--rng=%s: expected pci or mmio", arg);
+		return -1;
+	}
+	cfg.rng_transport = t;
+	return 0;
+}
+
+/* The virtio devices asked for; before boot_load(), which puts the
+ * virtio-mmio devices on the kernel command line. */
+static int init_virtio(struct kvm *kvm)
+{
+	if (cfg.console == CONSOLE_VIRTIO &&
+	    virtio_console_init(kvm, cfg.virtio_transport, STDOUT_FILENO) < 0)
+		return -1;
+	if (cfg.rng && virtio_rng_init(kvm, cfg.rng_transport >= 0 ? cfg.rng_transport :
+				       cfg.virtio_transport) < 0)
+		return -1;
+	return 0;
+}
+
 static int init_devices(struct kvm *kvm)
 {
 	if (serial8250_init(kvm) < 0 || i8042_init(kvm) < 0 || rtc_init(kvm) < 0 ||
 	    port80_init(kvm) < 0 || pci_init(kvm) < 0 || pvpanic_init(kvm) < 0 ||
-	    acpi_pm_init(kvm) < 0) {
+	    acpi_pm_init(kvm) < 0 || init_virtio(kvm) < 0) {
 		pr_err("cannot set up the guest's devices");
 		return -1;
 	}
@@ -197,8 +231,13 @@ int cmd_run(int argc, const char **argv)
 			 SZ_1M, "guest RAM, suffix K, M, G (default M; 512M)"),
 		OPT_UINTEGER('c', "cpus", &cfg.nr_cpus, "number of vCPUs (default 1)"),
 		OPT_STRING(0, "name", &cfg.name, "NAME", "guest name (default guest-<pid>)"),
-		OPT_STRING(0, "console", &console_arg, "serial",
-			   "console device: serial (COM1, ttyS0)"),
+		OPT_STRING(0, "console", &console_arg, "serial|virtio",
+			   "console device: serial (COM1, ttyS0) or virtio (hvc0)"),
+		OPT_CALLBACK_OPTARG(0, "rng", NULL, "pci|mmio",
+				    "virtio entropy device fed from the host's getrandom()",
+				    opt_rng, 0),
+		OPT_STRING(0, "virtio-transport", &virtio_transport_arg, "pci|mmio",
+			   "how virtio devices appear: pci (default) or mmio (virtio_mmio.device=)"),
 		OPT_GROUP("Boot options:"),
 		OPT_BOOLEAN(0, "host-decompress", &cfg.host_decompress,
 			    "decompress a bzImage's payload on the host (default; --no-host-decompress: in the guest)"),
@@ -223,6 +262,8 @@ int cmd_run(int argc, const char **argv)
 	cfg.pvm_quirks = true;
 	cfg.debug_exit_port = -1;
 	cfg.debug_exit_size = DEBUG_EXIT_DEFAULT_SIZE;
+	cfg.virtio_transport = VIRTIO_TRANSPORT_PCI;
+	cfg.rng_transport = -1;
 
 	argc = parse_options(argc, argv, options, run_usage, 0);
 	if (argc > 0)
@@ -233,10 +274,19 @@ int cmd_run(int argc, const char **argv)
 				    loglevel_arg);
 	if (cfg.debug_exits && log_level < LOG_DEBUG)
 		log_level = LOG_DEBUG;
-	if (console_arg && strcmp(console_arg, "serial"))
-		parse_options_error("run", "--console '%s': this lkvm has only the serial console",
-				    console_arg);
 	cfg.console = CONSOLE_SERIAL;
+	if (console_arg && !strcmp(console_arg, "virtio"))
+		cfg.console = CONSOLE_VIRTIO;
+	else if (console_arg && strcmp(console_arg, "serial"))
+		parse_options_error("run", "--console '%s': expected serial or virtio", console_arg);
+	if (virtio_transport_arg) {
+		enum virtio_transport t;
+
+		if (virtio_transport_parse(virtio_transport_arg, &t) < 0)
+			parse_options_error("run", "--virtio-transport '%s': expected pci or mmio",
+					    virtio_transport_arg);
+		cfg.virtio_transport = t;
+	}
 	if (cfg.ram_size < MIN_RAM || cfg.ram_size > MAX_RAM)
 		parse_options_error("run", "-m %lluM is out of range: give 4M to 1T",
 				    (unsigned long long)(cfg.ram_size >> 20));
@@ -248,6 +298,10 @@ int cmd_run(int argc, const char **argv)
 		snprintf(name, sizeof(name), "guest-%d", (int)getpid());
 		cfg.name = name;
 	}
+	/* control socket: the name becomes a file name (util/ctl-client.h) */
+	if (!ctl_name_valid(cfg.name))
+		parse_options_error("run", "--name '%s': use 1 to %d letters, digits, '.', '_' or '-'",
+				    cfg.name, CTL_NAME_MAX);
 	if (!cfg.kernel) {
 		cfg.kernel = find_kernel(searched, sizeof(searched));
 		if (!cfg.kernel) {
@@ -285,10 +339,23 @@ int cmd_run(int argc, const char **argv)
 		kvm_teardown(&kvm);
 		return EXIT_LKVM_ERROR;
 	}
-	term_set_break_handler(serial8250_term_break);
-	term_start_input(&kvm, serial8250_term_deliver, serial8250_console());
+	/* control socket: after the signal handlers, so that every exit path
+	 * removes it; fails here, before the guest starts, if the name is taken */
+	if (control_start(&kvm, cfg.name) < 0) {
+		kvm_teardown(&kvm);
+		return EXIT_LKVM_ERROR;
+	}
+	/* Console input goes through the control socket's hold (kept while
+	 * the guest is paused) to hvc0's receive queue or to COM1. */
+	if (cfg.console == CONSOLE_VIRTIO)
+		control_console_set(virtio_console_deliver, virtio_console_break, NULL);
+	term_set_break_handler(control_console_break);
+	term_start_input(&kvm, control_console_deliver,
+			 cfg.console == CONSOLE_VIRTIO ? NULL : serial8250_console());
 
 	status = kvm_run_vcpus(&kvm);
+	virtio_exit_all();	/* join the device I/O threads */
+	control_stop();
 
 	term_stop_input();
 	term_restore();

@@ -17,6 +17,11 @@
 int cmd_run(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);
 int cmd_version(int argc, const char **argv);
+int cmd_list(int argc, const char **argv);
+int cmd_stop(int argc, const char **argv);
+int cmd_pause(int argc, const char **argv);
+int cmd_resume(int argc, const char **argv);
+int cmd_debug(int argc, const char **argv);
 
 /* One subcommand: @summary is the one-line description `lkvm help` lists. */
 struct lkvm_cmd {

@@ -15,6 +15,11 @@
 /* Listing order of `lkvm help`; one line per command. */
 static const struct lkvm_cmd commands[] = {
 	{ "run", cmd_run, "Boot a guest: kernel, initrd, command line, memory, vCPUs, console" },
+	{ "list", cmd_list, "List running guests: name, pid, state, vCPUs, memory, uptime" },
+	{ "stop", cmd_stop, "Stop a guest: ACPI power button, or at once with --force" },
+	{ "pause", cmd_pause, "Pause a guest: every vCPU stops until lkvm resume" },
+	{ "resume", cmd_resume, "Resume a paused guest where it stopped" },
+	{ "debug", cmd_debug, "Look inside a guest: registers, page tables, memory, NMI, sysrq" },
 	{ "help", cmd_help, "Show the command list or a command's manual page" },
 	{ "version", cmd_version, "Print lkvm's version and the host's KVM API version" },
 };

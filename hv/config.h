@@ -34,6 +34,11 @@ struct vm_config {
 	int debug_exit_port;		/* --debug-exit: -1 off, else I/O port */
 	int debug_exit_size;		/* its width in bytes (1, 2 or 4) */
 	bool debug_exit_set;		/* the user gave --debug-exit / --no-debug-exit */
+	/* virtio devices (virtio/): transports are enum virtio_transport
+	 * values (0 pci, 1 mmio) */
+	int virtio_transport;		/* --virtio-transport: default for every device */
+	bool rng;			/* --rng */
+	int rng_transport;		/* --rng=TRANSPORT, or -1 for the default */
 };
 
 #endif

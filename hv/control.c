@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hv/acct.h"
 #include "hv/control.h"
 #include "hv/kvm.h"
 #include "hv/x86/acpi.h"
@@ -68,6 +69,7 @@ static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned int held_breaks;
 static term_deliver_fn console_deliver = serial8250_term_deliver;
 static term_break_fn console_break = serial8250_term_break;
+static void *console_opaque;	/* NULL: serial8250_console(), looked up late */
 
 /* ---- console input while paused ---------------------------------------- */
 
@@ -78,11 +80,12 @@ static bool guest_paused(void)
 	return kvm && __atomic_load_n(&ctl.user_paused, __ATOMIC_ACQUIRE);
 }
 
-void control_console_set(term_deliver_fn deliver, term_break_fn brk)
+void control_console_set(term_deliver_fn deliver, term_break_fn brk, void *opaque)
 {
 	pthread_mutex_lock(&hold_lock);
 	console_deliver = deliver;
 	console_break = brk;
+	console_opaque = opaque;
 	pthread_mutex_unlock(&hold_lock);
 }
 
@@ -448,7 +451,24 @@ static int do_sysrq(struct conn *c, const struct ctl_request *rq)
 {
 	struct serial8250 *uart = serial8250_console();
 	u8 key = rq->sysrq.key;
+	term_deliver_fn deliver;
+	term_break_fn brk;
+	void *opaque;
 
+	pthread_mutex_lock(&hold_lock);
+	deliver = console_deliver;
+	brk = console_break;
+	opaque = console_opaque;
+	pthread_mutex_unlock(&hold_lock);
+	if (deliver != serial8250_term_deliver) {
+		/* Another console (virtio): its break arms sysrq for the next key. */
+		brk(opaque);
+		if (deliver(opaque, &key, 1) != 1)
+			return reply_err(c, rq->type, rq->id, -EBUSY,
+					 "the console took the break but not the key '%c'", key);
+		pr_info("sysrq '%c' sent by lkvm debug (pid %d)", key, (int)c->pid);
+		return reply_data(c, rq->type, rq->id, NULL, 0);
+	}
 	if (!uart || !serial8250_break(uart))
 		return reply_err(c, rq->type, rq->id, -EBUSY,
 				 "the serial console cannot take a break now (receive queue full, or the guest put it in loopback)");
@@ -474,6 +494,10 @@ static int do_stats_fds(struct conn *c, const struct ctl_request *rq)
 	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0)
 		return reply_err(c, rq->type, rq->id, -EOPNOTSUPP,
 				 "this host's KVM has no binary statistics (KVM_CAP_BINARY_STATS_FD)");
+	/* KVM_GET_STATS_FD on a vCPU fd takes the vCPU's mutex, which KVM_RUN
+	 * holds: a guest that makes no exits would block this thread, so
+	 * stop the vCPUs as do_nmi() does. */
+	vm_pause(kvm);
 	for (u32 i = rq->fds.first; i < total && n < rq->fds.max; i++, n++) {
 		int src = i == 0 ? kvm->vm_fd : kvm->vcpus[i - 1].fd;
 
@@ -483,12 +507,14 @@ static int do_stats_fds(struct conn *c, const struct ctl_request *rq)
 		if (fds[n] < 0) {
 			int err = errno;
 
+			vm_resume(kvm);
 			for (u32 k = 0; k < n; k++)
 				close(fds[k]);
 			return reply_err(c, rq->type, rq->id, -err, "KVM_GET_STATS_FD: %s",
 					 strerror(err));
 		}
 	}
+	vm_resume(kvm);
 	len = ctl_fds_encode(total, n, e, buf, sizeof(buf));
 	h = ctl_reply_hdr(rq->type, rq->id, 0, (u32)len, 0);
 	if (send_msg(c, &h, buf, fds, (int)n) < 0)
@@ -500,6 +526,24 @@ static int do_stats_fds(struct conn *c, const struct ctl_request *rq)
 	return reply_err(c, rq->type, rq->id, -EOPNOTSUPP,
 			 "lkvm was built without KVM_GET_STATS_FD (older kernel headers)");
 #endif
+}
+
+/* EXIT_ACCT: lkvm's own accounting, encoded as hv/acct.h describes. */
+static int do_exit_acct(struct conn *c, const struct ctl_request *rq)
+{
+	struct exit_acct a;
+	size_t len;
+	u8 *buf;
+	int ret;
+
+	exit_acct_snapshot(ctl.kvm, &a);
+	len = exit_acct_size(&a);
+	buf = xmalloc(len);
+	exit_acct_encode(&a, buf, len);
+	ret = reply_data(c, rq->type, rq->id, buf, len);
+	free(buf);
+	exit_acct_free(&a);
+	return ret;
 }
 
 /* Run one decoded request. Returns -1 if the connection must close. */
@@ -529,6 +573,8 @@ static int handle_request(struct conn *c, const struct ctl_request *rq)
 		return do_sysrq(c, rq);
 	case CTL_T_STATS_FDS:
 		return do_stats_fds(c, rq);
+	case CTL_T_EXIT_ACCT:
+		return do_exit_acct(c, rq);
 	default:
 		return reply_err(c, rq->type, rq->id, -EOPNOTSUPP, "unknown request type");
 	}

@@ -33,12 +33,12 @@ int control_start(struct kvm *kvm, const char *name);
 void control_stop(void);
 
 /*
- * control_console_set - the console device behind control_console_deliver
- * and control_console_break: @deliver and @brk with the opaque the
- * terminal passes. Default: serial8250_term_deliver/serial8250_term_break
- * (COM1). Call before term_start_input().
+ * control_console_set - the console device behind control_console_deliver,
+ * control_console_break and `lkvm debug --sysrq`: @deliver and @brk, called
+ * with @opaque. Default: serial8250_term_deliver/serial8250_term_break on
+ * COM1. Call before term_start_input().
  */
-void control_console_set(term_deliver_fn deliver, term_break_fn brk);
+void control_console_set(term_deliver_fn deliver, term_break_fn brk, void *opaque);
 
 /*
  * control_console_deliver - a term_deliver_fn (util/term.h) that holds

@@ -587,6 +587,17 @@ u64 kvm_ram_resident(struct kvm *kvm)
 	return resident;
 }
 
+void kvm_cmdline_append(struct kvm *kvm, const char *word)
+{
+	size_t old = kvm->cmdline_extra ? strlen(kvm->cmdline_extra) : 0;
+	size_t add = strlen(word);
+
+	kvm->cmdline_extra = xrealloc(kvm->cmdline_extra, old + add + 2);
+	if (old)
+		kvm->cmdline_extra[old++] = ' ';
+	memcpy(kvm->cmdline_extra + old, word, add + 1);
+}
+
 void kvm_teardown(struct kvm *kvm)
 {
 	for (int i = 0; i < kvm->nr_vcpus; i++) {
@@ -608,4 +619,6 @@ void kvm_teardown(struct kvm *kvm)
 	if (kvm->sys_fd >= 0)
 		close(kvm->sys_fd);
 	kvm->vm_fd = kvm->sys_fd = -1;
+	free(kvm->cmdline_extra);
+	kvm->cmdline_extra = NULL;
 }

@@ -87,6 +87,11 @@ struct kvm {
 	/* Boot result, used by the register dump: where the kernel's symbols are. */
 	const char *symbols_path;
 	bool is_linux;
+
+	/* Kernel parameters devices add for a Linux guest (virtio-mmio's
+	 * "virtio_mmio.device=..."), space-separated, or NULL; boot_linux()
+	 * puts them before the user's -p. See kvm_cmdline_append(). */
+	char *cmdline_extra;
 };
 
 /*
@@ -147,6 +152,12 @@ int kvm_run_vcpus(struct kvm *kvm);
  * over the RAM mapping): what the guest has touched. 0 before kvm_init.
  */
 u64 kvm_ram_resident(struct kvm *kvm);
+
+/*
+ * kvm_cmdline_append - add the kernel parameter @word to kvm->cmdline_extra
+ * (a copy; a Linux guest's command line gets it). Never fails.
+ */
+void kvm_cmdline_append(struct kvm *kvm, const char *word);
 
 /* kvm_teardown - release vCPUs, RAM and fds. */
 void kvm_teardown(struct kvm *kvm);

@@ -76,7 +76,8 @@ u64 pci_alloc_mmio(u64 size)
 	u64 base;
 
 	pthread_mutex_lock(&alloc_lock);
-	base = bump_alloc(&next_mmio, PCI_MMIO_END, size);
+	/* [VIRTIO_MMIO_START, PCI_MMIO_END) is kept for virtio-mmio devices. */
+	base = bump_alloc(&next_mmio, VIRTIO_MMIO_START, size);
 	pthread_mutex_unlock(&alloc_lock);
 	return base;
 }

@@ -94,7 +94,7 @@ int pci_register(struct kvm *kvm, struct pci_device *dev);
 
 /*
  * pci_alloc_mmio - @size bytes of guest-physical MMIO space from
- * [PCI_MMIO_START, PCI_MMIO_END), aligned to @size rounded up to a power
+ * [PCI_MMIO_START, VIRTIO_MMIO_START), aligned to @size rounded up to a power
  * of two. Thread-safe bump allocator, never freed.
  * Returns the GPA, or 0 when exhausted or @size is 0.
  */

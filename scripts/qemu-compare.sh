@@ -6,11 +6,14 @@
 # (0xf4, 4 bytes): a write of V gives status (V << 1) | 1 under both.
 #
 # usage: scripts/qemu-compare.sh [-p PARAMS] [-i MODULE]... [-m MIB] [-c CPUS]
-#                                [-o DIR] [-q] IMAGE
+#                                [-r] [-v] [-o DIR] [-q] IMAGE
 #   -p PARAMS  kernel command line   (lkvm -p,  qemu -append)
 #   -i MODULE  multiboot module, in order, repeatable (lkvm -i, qemu -initrd A,B)
 #   -m MIB     guest RAM in MiB      (both -m)
 #   -c CPUS    vCPUs                 (lkvm -c,  qemu -smp)
+#   -r         virtio entropy device (lkvm --rng, qemu -device virtio-rng-pci)
+#   -v         virtio console on stdout (lkvm --console virtio, qemu
+#              virtio-serial-pci + virtconsole sharing stdio with the serial port)
 #   -o DIR     keep {lkvm,qemu}.{out,err,status} in DIR
 #   -q         do not print the diff
 # Environment: LKVM (default ./lkvm), QEMU (default qemu-system-x86_64),
@@ -31,18 +34,20 @@ QEMU=${QEMU:-qemu-system-x86_64}
 TIMEOUT=${TIMEOUT:-60}
 
 usage() {
-	sed -n '8,15s/^# \{0,1\}//p' "$0" >&2
+	sed -n '8,18s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-params= mem= cpus= dir= quiet=
+params= mem= cpus= dir= quiet= rng= vcon=
 modules=()
-while getopts "p:i:m:c:o:qh" opt; do
+while getopts "p:i:m:c:rvo:qh" opt; do
 	case $opt in
 	p) params=$OPTARG ;;
 	i) modules+=("$OPTARG") ;;
 	m) mem=$OPTARG ;;
 	c) cpus=$OPTARG ;;
+	r) rng=1 ;;
+	v) vcon=1 ;;
 	o) dir=$OPTARG ;;
 	q) quiet=1 ;;
 	*) usage ;;
@@ -63,6 +68,17 @@ qemu_args=(-enable-kvm -nodefaults -nographic -serial stdio
 [ -n "$params" ] && lkvm_args+=(-p "$params") && qemu_args+=(-append "$params")
 [ -n "$mem" ] && lkvm_args+=(-m "$mem") && qemu_args+=(-m "$mem")
 [ -n "$cpus" ] && lkvm_args+=(-c "$cpus") && qemu_args+=(-smp "$cpus")
+[ -n "$rng" ] && lkvm_args+=(--rng) && qemu_args+=(-device virtio-rng-pci)
+if [ -n "$vcon" ]; then
+	# One stdio backend shared (mux) by COM1 and the virtio console, as
+	# lkvm writes both to stdout.
+	lkvm_args+=(--console virtio)
+	for i in "${!qemu_args[@]}"; do
+		[ "${qemu_args[$i]}" = "-serial" ] && qemu_args[i+1]=chardev:con
+	done
+	qemu_args+=(-chardev stdio,id=con,mux=on -device virtio-serial-pci
+		-device virtconsole,chardev=con)
+fi
 if [ ${#modules[@]} -gt 0 ]; then
 	initrd=
 	for m in "${modules[@]}"; do

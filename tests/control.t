@@ -480,6 +480,23 @@ try:
     os.write(fd, b"q")
     ok(e.wait(30) == 1, "echo guest ends normally")
     os.close(fd)
+
+    # ... and the same with the virtio console (hvc0's receive queue)
+    fifo = os.path.join(TMP, "vin")
+    os.mkfifo(fifo)
+    fd = os.open(fifo, os.O_RDWR)
+    v = Guest("v1", "virtio-console", args=("--console", "virtio", "-p", "echo=1"), stdin=fd)
+    ok(v.wait_socket() and v.expect("waiting for input"), "virtio-console guest starts")
+    rc, out, err = lkvm("pause", "v1")
+    os.write(fd, b"ping\n")
+    time.sleep(1)
+    ok(rc == 0 and "got: ping" not in v.output(),
+       "paused: input for the virtio console is held", v.output())
+    rc, out, err = lkvm("resume", "v1")
+    ok(rc == 0 and v.expect("virtio-console got: ping", 20),
+       "resumed: the held input reaches the virtio console", v.output())
+    ok(v.wait(30) == 1, "virtio-console guest ends normally")
+    os.close(fd)
 finally:
     for gst in guests:
         gst.kill()

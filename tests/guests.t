@@ -106,6 +106,78 @@ guest pc
 [ "$rc" = 1 ] && ! grep -q FAILED "$TMP/out" && [ "$(grep -c ': ok$' "$TMP/out")" = 5 ]
 check $? "pc: PCI config mechanism #1, CMOS RTC and PIT channel 2 as on a PC"
 
+# virtio (virtio/): the payloads drive the devices with the runtime's
+# polling driver (tests/guests/runtime/virtio.c), over both transports.
+for t in pci mmio; do
+	guest virtio-rng --rng --virtio-transport $t
+	[ "$rc" = 1 ] && has "virtio-rng: found on $t" && has "virtio-rng: 64 random bytes" &&
+		has "virtio-rng: 16 of 16 requests at CPL3 random"
+	check $? "virtio-rng over $t: random bytes, requests at CPL3 (MMIO from user mode)"
+
+	guest virtio-rng --rng --virtio-transport $t -p "indirect=1 event_idx=1"
+	[ "$rc" = 1 ] && has "virtio-rng: 64 random bytes through an indirect table" &&
+		has "virtio-rng: 16 of 16 requests at CPL3 random"
+	check $? "virtio-rng over $t: indirect table, EVENT_IDX"
+
+	LKVM_VIRTIO_NO_IOEVENTFD=1
+	export LKVM_VIRTIO_NO_IOEVENTFD
+	guest virtio-rng --rng --virtio-transport $t -p "n=200" --loglevel debug
+	unset LKVM_VIRTIO_NO_IOEVENTFD
+	[ "$rc" = 1 ] && has "virtio-rng: 200 of 200 requests at CPL3 random" &&
+		err_has "exit-path notifications"
+	check $? "virtio-rng over $t: notifications through vCPU exits (no ioeventfd)"
+
+	guest virtio-irq --rng --virtio-transport $t
+	if [ $t = pci ]; then
+		[ "$rc" = 1 ] && has "virtio-irq: intx interrupt, ISR 0x1" && has "virtio-irq: msix interrupt"
+	else
+		[ "$rc" = 1 ] && has "virtio-irq: mmio irq interrupt, InterruptStatus 0x1"
+	fi
+	check $? "virtio-irq over $t: used-buffer interrupts reach the CPU ($( [ $t = pci ] && echo "INTx, MSI-X" || echo "IRQ 5"))"
+
+	guest virtio-console --console virtio --virtio-transport $t
+	[ "$rc" = 1 ] && has "hello from virtio-console" && has "virtio-console: transmit buffer used"
+	check $? "virtio-console over $t: guest output on stdout"
+
+	(sleep 0.5; printf 'ping from the terminal\n') |
+		timeout "$TIMEOUT" "$LKVM" run -k "$G/virtio-console.elf" --console virtio \
+			--virtio-transport $t -p "echo=1" >"$TMP/raw" 2>"$TMP/err"
+	rc=$?
+	tr -d '\r' <"$TMP/raw" >"$TMP/out"
+	[ "$rc" = 1 ] && [ "$(grep -c -x 'virtio-console got: ping from the terminal' "$TMP/out")" = 2 ]
+	check $? "virtio-console over $t: terminal input reaches the receive queue"
+
+	printf '\001bping\n' |
+		timeout "$TIMEOUT" "$LKVM" run -k "$G/virtio-console.elf" --console virtio \
+			--virtio-transport $t -p "echo=1" >"$TMP/raw" 2>"$TMP/err"
+	rc=$?
+	tr -d '\r' <"$TMP/raw" >"$TMP/out"
+	[ "$rc" = 1 ] && has "$(printf 'virtio-console got: \017')"
+	check $? "virtio-console over $t: Ctrl-A b sends Ctrl-O (hvc's SysRq key), kept until the guest reads"
+
+	guest virtio-hostile --rng --virtio-transport $t -p "lkvm=1"
+	n=$(grep -c 'queue 0: .*; device needs reset$' "$TMP/err")
+	[ "$rc" = 1 ] && [ "$(grep -c ': needs reset' "$TMP/out")" = 11 ] && [ "$n" = 11 ] &&
+		has "hostile: device works after reset" && err_has "virtio-rng ($t " &&
+		err_has "outside guest RAM" && err_has "longer than the queue size" &&
+		err_has "past the queue size" && err_has "device-readable but follows" &&
+		err_has "nested indirect" && err_has "entries ahead" && err_has "no device-writable"
+	check $? "virtio-hostile over $t: 11 bad rings, each DEVICE_NEEDS_RESET and one log line; the guest goes on"
+done
+
+timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --console bogus </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 129 ] && err_has "serial or virtio"
+check $? "--console bogus: usage error"
+timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --virtio-transport isa </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 129 ] && err_has "pci or mmio"
+check $? "--virtio-transport isa: usage error"
+timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --rng=usb </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 129 ] && err_has "pci or mmio"
+check $? "--rng=usb: usage error"
+
 guest unhandled
 [ "$rc" = 3 ] && has "triple fault next" && err_has "RIP" && err_has "triple fault"
 check $? "unhandled: triple fault gives the register dump and status 3"

@@ -68,6 +68,14 @@ compare "smp -c 4" "" smp -c 4
 compare "cpl3 loop" "" cpl3
 compare "pio n=1000" "" pio -p "n=1000"
 compare "pc devices" "" pc
+compare "virtio-rng over PCI" "" virtio-rng -r
+compare "virtio-rng, indirect table and EVENT_IDX" "" virtio-rng -r -p "indirect=1 event_idx=1"
+compare "virtio-console over PCI" "" virtio-console -v
+compare "virtio-rng interrupts: INTx and MSI-X" "" virtio-irq -r
+compare "virtio-rng, hostile descriptors" "QEMU's virtio-rng accepts a buffer outside RAM or wrapping around (it maps it through a bounce buffer) and a nested indirect table; lkvm puts the device into DEVICE_NEEDS_RESET for them as for the rest" \
+	virtio-hostile -r
+# The virtio-mmio variants are lkvm-only (tests/guests.t): QEMU's pc machine
+# has no virtio-mmio devices.
 compare "unhandled (triple fault)" "QEMU -no-reboot exits 0 on a triple fault, lkvm dumps the vCPU and exits 3" \
 	unhandled
 

@@ -203,6 +203,7 @@ static const char *const type_names[CTL_T_MAX] = {
 	[CTL_T_NMI] = "nmi",
 	[CTL_T_SYSRQ] = "sysrq",
 	[CTL_T_STATS_FDS] = "stats-fds",
+	[CTL_T_EXIT_ACCT] = "exit-acct",
 };
 
 const char *ctl_type_name(u16 type)
@@ -287,6 +288,7 @@ int ctl_request_decode(const struct ctl_hdr *h, const u8 *payload,
 	case CTL_T_INFO:
 	case CTL_T_PAUSE:
 	case CTL_T_RESUME:
+	case CTL_T_EXIT_ACCT:
 		break;
 	case CTL_T_STOP:
 		rq->stop.flags = r_int(&r, 4);

@@ -36,6 +36,7 @@ enum ctl_type {
 	CTL_T_NMI = 8,		/* inject an NMI into one vCPU */
 	CTL_T_SYSRQ = 9,	/* serial break + key on the console */
 	CTL_T_STATS_FDS = 10,	/* KVM binary-stats fds by SCM_RIGHTS */
+	CTL_T_EXIT_ACCT = 11,	/* lkvm's own exit accounting (hv/acct.h), for lkvm stat */
 	CTL_T_MAX
 };
 

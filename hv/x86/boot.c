@@ -305,8 +305,8 @@ static int boot_linux(struct kvm *kvm, const char *path, const u8 *buf, size_t l
 	cmdline = gpa_to_hva(&kvm->mem, BOOT_CMDLINE_GPA, BOOT_CMDLINE_MAX);
 	pvm = cfg->pvm_quirks && kvm->flavour == KVM_FLAVOUR_PVM;
 	tsc_khz = pvm && kvm->vm_fd >= 0 ? ioctl(kvm->vm_fd, KVM_GET_TSC_KHZ, 0) : 0;
-	n = linux_cmdline_build(cmdline, cmdline_max + 1, cfg->params, cfg->console,
-				pvm, tsc_khz > 0 ? tsc_khz : 0);
+	n = linux_cmdline_build_devices(cmdline, cmdline_max + 1, cfg->params, cfg->console,
+					pvm, tsc_khz > 0 ? tsc_khz : 0, kvm->cmdline_extra);
 	if (n < 0) {
 		pr_err("kernel command line is longer than the %u bytes '%s' accepts: shorten -p",
 		       cmdline_max, path);

@@ -108,6 +108,14 @@ int linux_cmdline_build(char *out, size_t size, const char *user,
 			enum console_type console, bool pvm_quirks,
 			unsigned int tsc_khz)
 {
+	return linux_cmdline_build_devices(out, size, user, console, pvm_quirks,
+					   tsc_khz, NULL);
+}
+
+int linux_cmdline_build_devices(char *out, size_t size, const char *user,
+				enum console_type console, bool pvm_quirks,
+				unsigned int tsc_khz, const char *devices)
+{
 	char clear[300], khz[64];
 	size_t len = 0;
 	int n;
@@ -138,6 +146,12 @@ int linux_cmdline_build(char *out, size_t size, const char *user,
 		if (tsc_khz && (append(out, size, &len, user, khz) < 0 ||
 				append(out, size, &len, user, "tsc=reliable") < 0))
 			return -1;
+	}
+	if (devices && *devices) {
+		n = snprintf(out + len, size - len, "%s%s", len ? " " : "", devices);
+		if (n < 0 || (size_t)n >= size - len)
+			return -1;
+		len += n;
 	}
 	if (user && *user) {
 		n = snprintf(out + len, size - len, "%s%s", len ? " " : "", user);

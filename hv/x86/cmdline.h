@@ -23,6 +23,18 @@ int linux_cmdline_build(char *out, size_t size, const char *user,
 			unsigned int tsc_khz);
 
 /*
+ * linux_cmdline_build_devices - linux_cmdline_build() plus the parameters
+ * devices asked for (@devices, space-separated, may be NULL: kvm->
+ * cmdline_extra, e.g. "virtio_mmio.device=4K@0xfeb00000:5"), put after
+ * lkvm's defaults and before @user, and never dropped: a user's own
+ * virtio_mmio.device= adds a device, it does not replace lkvm's.
+ * Returns the length, or -1 if it does not fit in @size.
+ */
+int linux_cmdline_build_devices(char *out, size_t size, const char *user,
+				enum console_type console, bool pvm_quirks,
+				unsigned int tsc_khz, const char *devices);
+
+/*
  * cmdline_has_key - does the command line @cmdline contain parameter @key
  * (either "key" or "key=...") as a whole word? Quoted values are skipped.
  */

@@ -33,6 +33,15 @@
 /* Window for PCI BARs and other lkvm MMIO devices: [start, end). */
 #define PCI_MMIO_START		0xC0000000ULL
 #define PCI_MMIO_END		0xFEC00000ULL
+/*
+ * virtio-mmio register windows (virtio 1.2 section 4.2), 4 KiB each, at
+ * the top of the PCI window: PCI BARs are allocated below
+ * VIRTIO_MMIO_START. Device N (in creation order) is at
+ * VIRTIO_MMIO_START + N * VIRTIO_MMIO_SIZE, so test payloads can find them.
+ */
+#define VIRTIO_MMIO_START	0xFEB00000ULL
+#define VIRTIO_MMIO_END		PCI_MMIO_END
+#define VIRTIO_MMIO_SIZE	0x1000ULL
 
 /* ACPI fixed-hardware ports (FADT PM1a blocks), handled by hv/x86/acpi_pm.c. */
 #define ACPI_PM1A_EVT_PORT	0x600	/* 4 bytes: PM1_STS, PM1_EN */

@@ -429,6 +429,17 @@ static void test_vmlinux(const char *vmlinux)
 	is_int(vm_boot(&v), 0, "PVM, --no-pvm-quirks, no -p: boot_load 0");
 	is_str(cmdline(&v), "console=hvc0", "no quirks when turned off; virtio console");
 	vm_free(&v);
+
+	/* Devices' parameters (virtio-mmio) go between lkvm's and -p. */
+	vm_new(&v, 64 * SZ_1M, vmlinux);
+	kvm_cmdline_append(&v.kvm, "virtio_mmio.device=4K@0xfeb00000:5");
+	kvm_cmdline_append(&v.kvm, "virtio_mmio.device=4K@0xfeb01000:6");
+	is_int(vm_boot(&v), 0, "vmlinux with virtio-mmio devices: boot_load 0");
+	is_str(cmdline(&v), "console=ttyS0 virtio_mmio.device=4K@0xfeb00000:5 "
+	       "virtio_mmio.device=4K@0xfeb01000:6 " USER_P,
+	       "kvm->cmdline_extra between the console and -p");
+	free(v.kvm.cmdline_extra);
+	vm_free(&v);
 }
 
 static void test_vmlinux_virtual_entry(void)

@@ -225,6 +225,32 @@ static void test_clearcpuid_list(void)
 	free(copy);
 }
 
+/* Parameters devices add (virtio-mmio): after lkvm's, before the user's,
+ * never dropped for a user key of the same name. */
+static void test_devices(void)
+{
+	const char *dev = "virtio_mmio.device=4K@0xfeb00000:5 virtio_mmio.device=4K@0xfeb01000:6";
+	char small[64];
+	int n;
+
+	n = linux_cmdline_build_devices(out, sizeof(out), "root=/dev/vda", CONSOLE_VIRTIO,
+					false, 0, dev);
+	is_str(out, "console=hvc0 virtio_mmio.device=4K@0xfeb00000:5 "
+	       "virtio_mmio.device=4K@0xfeb01000:6 root=/dev/vda",
+	       "device words between lkvm's defaults and -p");
+	is_int(n, (int)strlen(out), "length returned");
+	linux_cmdline_build_devices(out, sizeof(out), "virtio_mmio.device=1K@0x1000:9",
+				    CONSOLE_SERIAL, false, 0, dev);
+	is_int(count_words(out, "virtio_mmio.device"), 3,
+	       "a user's virtio_mmio.device= adds to lkvm's, it does not replace them");
+	linux_cmdline_build_devices(out, sizeof(out), NULL, CONSOLE_SERIAL, false, 0, "");
+	is_str(out, "console=ttyS0", "empty device list adds nothing");
+	is_int(linux_cmdline_build_devices(small, sizeof(small), NULL, CONSOLE_SERIAL, false,
+					   0, dev), -1, "device words that do not fit: -1");
+	linux_cmdline_build_devices(out, sizeof(out), NULL, CONSOLE_SERIAL, false, 0, NULL);
+	is_str(out, "console=ttyS0", "NULL device list");
+}
+
 int main(void)
 {
 	char big[3000];
@@ -238,6 +264,7 @@ int main(void)
 	test_boundary(NULL, CONSOLE_VIRTIO, true, "quirks");
 	test_boundary("root=/dev/vda foo=\"a b\"", CONSOLE_SERIAL, true, "quirks + user");
 	test_clearcpuid_list();
+	test_devices();
 
 	/* A long user line: 2047 bytes total fits Linux's cmdline_size 2047. */
 	memset(big, 'a', sizeof(big));

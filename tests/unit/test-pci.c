@@ -227,6 +227,24 @@ static void test_alloc(void)
 	is_int(pci_alloc_mmio(SZ_4G), 0, "too big fails");
 }
 
+/* Bump allocation stops below the virtio-mmio windows (virtio/mmio.c). */
+static void test_alloc_limit(void)
+{
+	u64 a, end = 0;
+	int n = 0;
+
+	while ((a = pci_alloc_mmio(SZ_1G / 4)) != 0 && n++ < 64)
+		end = MAX(end, a + SZ_1G / 4);
+	ok(end && end <= VIRTIO_MMIO_START,
+	   "BAR space runs out at %#llx, below the virtio-mmio window at %#llx",
+	   (unsigned long long)end, (unsigned long long)VIRTIO_MMIO_START);
+	a = pci_alloc_mmio(0x1000);
+	ok(a && a + 0x1000 <= VIRTIO_MMIO_START, "small allocations still fit below it");
+	while ((a = pci_alloc_mmio(0x100000)) != 0 && n++ < 4096)
+		end = MAX(end, a + 0x100000);
+	ok(end <= VIRTIO_MMIO_START, "never past it");
+}
+
 static void test_reset(void)
 {
 	pio_write(&kvm, 0xcf9, 0x02, 1);
@@ -280,5 +298,6 @@ int main(void)
 	test_alloc();
 	test_reset();
 	test_pvpanic();
+	test_alloc_limit();	/* last: it uses up the MMIO window */
 	return done_testing();
 }
