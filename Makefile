@@ -34,6 +34,8 @@ CPPFLAGS += -I. -I$(OUT) -D_GNU_SOURCE -DLKVM_VERSION='"$(LKVM_VERSION)"'
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -MP
 LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -lcapstone -pthread
+# virtio-blk's disk I/O (disk/uring.c).
+LDLIBS += -luring
 
 # Newer KVM ABI: install the tree's uapi headers and put them first.
 ifneq ($(KERNEL_DIR),)

@@ -26,6 +26,7 @@
 #include "util/parse-options.h"
 #include "util/term.h"
 #include "virtio/devices.h"
+#include "virtio/blk.h"	/* -d/--disk */
 
 #define DEFAULT_RAM_MB 512
 #define MIN_RAM (4 * SZ_1M)
@@ -151,6 +152,26 @@ static int opt_rng(const struct option *opt __unused, const char *arg, int unset
 	return 0;
 }
 
+/* -d/--disk PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID], repeatable. */
+static int opt_disk(const struct option *opt __unused, const char *arg, int unset)
+{
+	struct disk_opts *o;
+
+	if (unset) {
+		cfg.nr_disks = 0;
+		return 0;
+	}
+	if (cfg.nr_disks >= MAX_DISKS) {
+		pr_err("too many -d/--disk images (at most %d)", MAX_DISKS);
+		return -1;
+	}
+	o = xzalloc(sizeof(*o));
+	if (disk_opts_parse(arg, o) < 0)
+		return -1;
+	cfg.disks[cfg.nr_disks++] = o;
+	return 0;
+}
+
 /* The virtio devices asked for; before boot_load(), which puts the
  * virtio-mmio devices on the kernel command line. */
 static int init_virtio(struct kvm *kvm)
@@ -161,6 +182,9 @@ static int init_virtio(struct kvm *kvm)
 	if (cfg.rng && virtio_rng_init(kvm, cfg.rng_transport >= 0 ? cfg.rng_transport :
 				       cfg.virtio_transport) < 0)
 		return -1;
+	for (int i = 0; i < cfg.nr_disks; i++)	/* vda, vdb, ... in order */
+		if (virtio_blk_init(kvm, cfg.virtio_transport, cfg.disks[i], cfg.nr_cpus) < 0)
+			return -1;
 	return 0;
 }
 
@@ -236,6 +260,8 @@ int cmd_run(int argc, const char **argv)
 		OPT_CALLBACK_OPTARG(0, "rng", NULL, "pci|mmio",
 				    "virtio entropy device fed from the host's getrandom()",
 				    opt_rng, 0),
+		OPT_CALLBACK('d', "disk", NULL, "PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID]",
+			     "virtio-blk disk image (vda, vdb, ...); repeatable", opt_disk),
 		OPT_STRING(0, "virtio-transport", &virtio_transport_arg, "pci|mmio",
 			   "how virtio devices appear: pci (default) or mmio (virtio_mmio.device=)"),
 		OPT_GROUP("Boot options:"),
@@ -312,6 +338,9 @@ int cmd_run(int argc, const char **argv)
 		pr_info("booting %s", cfg.kernel);
 	}
 
+	for (int i = 0; i < cfg.nr_disks; i++)	/* -d: one clear line, before any set-up */
+		if (disk_check_path(cfg.disks[i]->path) < 0)
+			return EXIT_LKVM_ERROR;
 	if (kvm_init(&kvm, &cfg) < 0 || init_devices(&kvm) < 0 ||
 	    boot_load(&kvm, &cpu) < 0) {
 		kvm_teardown(&kvm);

@@ -10,6 +10,9 @@
 #include "util/util.h"
 
 #define MAX_MODULES 16
+#define MAX_DISKS 16
+
+struct disk_opts;
 
 enum console_type { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
@@ -39,6 +42,9 @@ struct vm_config {
 	int virtio_transport;		/* --virtio-transport: default for every device */
 	bool rng;			/* --rng */
 	int rng_transport;		/* --rng=TRANSPORT, or -1 for the default */
+	/* -d/--disk (disk/disk.h struct disk_opts), in command-line order */
+	struct disk_opts *disks[MAX_DISKS];
+	int nr_disks;
 };
 
 #endif
