@@ -36,6 +36,9 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -
 LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -lcapstone -pthread
 # virtio-blk's disk I/O (disk/uring.c).
 LDLIBS += -luring
+# lkvm stat: libbpf, libtraceevent/libtracefs (event formats), ncurses (top).
+CPPFLAGS += -I/usr/include/tracefs -I/usr/include/traceevent
+LDLIBS += -lbpf -ltracefs -ltraceevent -lncursesw -ltinfo
 
 # Newer KVM ABI: install the tree's uapi headers and put them first.
 ifneq ($(KERNEL_DIR),)
@@ -49,7 +52,7 @@ $(UAPI_STAMP):
 	$(Q)touch $@
 endif
 
-LIB_SRCS := $(sort $(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c))
+LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c stat/*.c)))
 BUILTIN_SRCS := $(sort $(wildcard builtin-*.c))
 LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS))
 MAIN_OBJ := $(OUT)/kvm.o
@@ -85,6 +88,29 @@ $(OUT)/hv/x86/acpi_dsdt.hex: hv/x86/acpi_dsdt.dsl
 	@mkdir -p $(dir $@)
 	$(Q)iasl -vs -we -tc -p $(basename $@) $< >/dev/null || { rm -f $@ $(basename $@).aml; exit 1; }
 $(OUT)/hv/x86/acpi.o: $(OUT)/hv/x86/acpi_dsdt.hex
+
+# lkvm stat's BPF program: compiled by clang against the running kernel's
+# BTF (vmlinux.h from bpftool) and embedded as a skeleton (stat/bpf.c).
+# NO_BPF=1, or a kernel without /sys/kernel/btf/vmlinux, builds without it.
+BTF_VMLINUX ?= /sys/kernel/btf/vmlinux
+ifeq ($(NO_BPF)$(wildcard $(BTF_VMLINUX)),)
+NO_BPF := 1
+endif
+ifeq ($(NO_BPF),)
+$(OUT)/stat/vmlinux.h: | $(BTF_VMLINUX)
+	$(call say,BTF,$@)
+	@mkdir -p $(dir $@)
+	$(Q)bpftool btf dump file $(BTF_VMLINUX) format c > $@.tmp && mv $@.tmp $@
+$(OUT)/stat/stat.bpf.o: stat/stat.bpf.c stat/bpf-maps.h $(OUT)/stat/vmlinux.h
+	$(call say,BPF,$@)
+	$(Q)clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I. -I$(OUT)/stat -c $< -o $@
+$(OUT)/stat/stat.skel.h: $(OUT)/stat/stat.bpf.o
+	$(call say,SKEL,$@)
+	$(Q)bpftool gen skeleton $< name stat_bpf_skel > $@.tmp && mv $@.tmp $@
+$(OUT)/stat/bpf.o: $(OUT)/stat/stat.skel.h
+else
+$(OUT)/stat/bpf.o: CPPFLAGS += -DLKVM_NO_BPF
+endif
 
 tests: $(UNIT_BINS) guests
 
@@ -138,7 +164,8 @@ clean:
 	rm -rf $(OUT)/lkvm $(OUT)/liblkvm.a $(OUT)/uapi \
 		$(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS)) \
 		$(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS)) \
-		$(UNIT_BINS) $(GUEST_CLEAN) \
+		$(UNIT_BINS) $(GUEST_CLEAN) $(OUT)/stat/vmlinux.h $(OUT)/stat/stat.bpf.o \
+		$(OUT)/stat/stat.skel.h \
 		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs
 
 .PHONY: all tests check install guest guest-small demo check-distro clean guests doc FORCE

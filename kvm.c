@@ -20,6 +20,7 @@ static const struct lkvm_cmd commands[] = {
 	{ "pause", cmd_pause, "Pause a guest: every vCPU stops until lkvm resume" },
 	{ "resume", cmd_resume, "Resume a paused guest where it stopped" },
 	{ "debug", cmd_debug, "Look inside a guest: registers, page tables, memory, NMI, sysrq" },
+	{ "stat", cmd_stat, "Profile a guest's exits: reasons, rates, latencies, devices, functions" },
 	{ "help", cmd_help, "Show the command list or a command's manual page" },
 	{ "version", cmd_version, "Print lkvm's version and the host's KVM API version" },
 };

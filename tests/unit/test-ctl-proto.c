@@ -181,7 +181,7 @@ static void test_bad_requests(void)
 	static const struct { u16 type; u32 len; } sizes[] = {
 		{ CTL_T_INFO, 0 }, { CTL_T_PAUSE, 0 }, { CTL_T_RESUME, 0 }, { CTL_T_STOP, 4 },
 		{ CTL_T_PAGEWALK, 12 }, { CTL_T_MEMORY, 20 }, { CTL_T_NMI, 4 },
-		{ CTL_T_SYSRQ, 1 }, { CTL_T_STATS_FDS, 8 },
+		{ CTL_T_SYSRQ, 1 }, { CTL_T_STATS_FDS, 8 }, { CTL_T_EXIT_ACCT, 0 },
 	};
 	u8 p[64];
 	int wrong = 0;

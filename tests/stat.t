@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+# lkvm stat against a guest with known exits (tests/guests/stat-counts.c:
+# after an NMI, exactly 100000 PIO writes to port 0x80, 20000 MMIO writes
+# to the pvpanic device, 5000 CPUID and 5000 RDMSR of IA32_APIC_BASE, then
+# no exit at all until a second NMI). Each source that runs here must
+# report exactly those counts (the others are skipped with the reason), and
+# `perf stat -e kvm:kvm_pio` must agree on the PIO count. Also: guest
+# selection errors, record files that are cut or corrupt, the fallback
+# without privilege, and the live view in tmux (rows on screen, q quits,
+# terminal restored). TAP output. LKVM and LKVM_OUT are set by `make check`.
+import os, re, shutil, signal, subprocess, sys, tempfile, time
+
+LKVM = os.path.abspath(os.environ.get("LKVM", "./lkvm"))
+OUT = os.environ.get("LKVM_OUT", ".")
+G = os.path.join(OUT, "tests/guests")
+PAYLOAD = os.path.join(G, "stat-counts.elf")
+N_PIO, N_MMIO, N_CPUID, N_MSR = 100000, 20000, 5000, 5000
+n = 0
+failed = 0
+
+
+def ok(cond, name, diag=None):
+    global n, failed
+    n += 1
+    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
+    if not cond:
+        failed += 1
+        for line in str(diag or "").splitlines()[:60]:
+            print("#   " + line)
+    sys.stdout.flush()
+    return cond
+
+
+def skip(name, why):
+    global n
+    n += 1
+    print("ok %d - %s # SKIP %s" % (n, name, why))
+    sys.stdout.flush()
+
+
+def skip_all(why):
+    print("1..0 # SKIP " + why)
+    sys.exit(0)
+
+
+if not os.path.exists("/dev/kvm"):
+    skip_all("no /dev/kvm")
+if not os.access(LKVM, os.X_OK):
+    skip_all("no lkvm binary at " + LKVM)
+if not os.path.exists(PAYLOAD):
+    skip_all("payloads not built (make guests) in " + G)
+
+TMP = tempfile.mkdtemp(prefix="lkvm-stat.")
+XDG = os.path.join(TMP, "xdg")
+os.mkdir(XDG, 0o700)
+ENV = dict(os.environ, XDG_RUNTIME_DIR=XDG)
+guests = []
+ROOT = os.geteuid() == 0
+
+
+def lkvm(*args, timeout=120, pre=()):
+    p = subprocess.run(list(pre) + [LKVM] + list(args), env=ENV, capture_output=True,
+                       timeout=timeout, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def bg(*args, pre=()):
+    """lkvm ARGS in the background, output to files; returns the Popen."""
+    name = "bg%d" % len(os.listdir(TMP))
+    out = open(os.path.join(TMP, name + ".out"), "w+")
+    err = open(os.path.join(TMP, name + ".err"), "w+")
+    p = subprocess.Popen(list(pre) + [LKVM] + list(args), env=ENV, stdout=out, stderr=err)
+    p.out_path, p.err_path = out.name, err.name
+    return p
+
+
+def text(path):
+    with open(path) as f:
+        return f.read().replace("\r", "")
+
+
+class Guest:
+    """stat-counts under lkvm run --name NAME."""
+
+    def __init__(self, name, params=""):
+        self.name = name
+        self.p = bg("run", "-k", PAYLOAD, "--name", name, "-p", params)
+        guests.append(self)
+        self.done_addr = None
+
+    def ready(self, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end and self.p.poll() is None:
+            m = re.search(r"done flag at (0x[0-9a-f]+)", text(self.p.out_path))
+            if m and os.path.exists(os.path.join(XDG, "lkvm", self.name + ".sock")):
+                self.done_addr = m.group(1)
+                return True
+            time.sleep(0.05)
+        return False
+
+    def nmi(self):
+        return lkvm("debug", "--name", self.name, "--nmi", "0")[0] == 0
+
+    def wait_done(self, timeout=120):
+        """Poll the payload's stat_done flag (lkvm debug --memory)."""
+        end = time.time() + timeout
+        while time.time() < end and self.p.poll() is None:
+            rc, out, _ = lkvm("debug", "--name", self.name, "--memory", self.done_addr + ",8")
+            f = out.split()
+            if rc == 0 and len(f) > 1 and f[1] == "01":
+                return True
+            time.sleep(0.2)
+        return False
+
+    def finish(self, timeout=60):
+        self.nmi()
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return self.p.wait()
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+def wait_for(path, pattern, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        if re.search(pattern, text(path)):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def stop(p, timeout=60):
+    """SIGINT, like Ctrl-C, then wait."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGINT)
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return p.wait()
+
+
+def row(out, section, name):
+    """The numbers of the row starting with @name under the heading that
+    starts with @section, or None."""
+    lines = out.splitlines()
+    for i, l in enumerate(lines):
+        if l.startswith(section):
+            for r in lines[i + 1:]:
+                if not r.strip():
+                    break
+                if r.split() and r.split()[0] == name:
+                    return [x for x in r.split()[1:]]
+    return None
+
+
+def count_of(out, section, name, col=0):
+    r = row(out, section, name)
+    try:
+        return int(r[col]) if r else None
+    except (ValueError, IndexError):
+        return None
+
+
+def cleanup():
+    for g in guests:
+        g.kill()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+try:
+    # ---- choosing the guest ------------------------------------------------
+    rc, out, err = lkvm("stat", "--name", "nosuch", "-d", "1")
+    ok(rc == 1 and len(err.strip().splitlines()) == 1 and "no guest named 'nosuch'" in err,
+       "stat --name nosuch: one clear error", err)
+    rc, out, err = lkvm("stat", "-d", "1")
+    ok(rc == 1 and "no guest is running" in err, "stat with no guest running: an error", err)
+    rc, out, err = lkvm("stat", "record", "--name", "bad/name")
+    ok(rc != 0 and "not a guest name" in err, "stat record --name with a slash: refused", err)
+    rc, out, err = lkvm("stat", "report", "--sort", "size", "-i", "x")
+    ok(rc == 129 and "--sort" in err, "stat report --sort size: a usage error", err)
+
+    # ---- record over a run with known counts, perf stat alongside ------------
+    g = Guest("counts")
+    ok(g.ready(), "stat-counts guest started", text(g.p.err_path))
+    data = os.path.join(TMP, "counts.data")
+    rec = bg("stat", "record", "--name", "counts", "-o", data)
+    recording = wait_for(rec.err_path, r"recording guest", 60)
+    ok(recording, "stat record attaches", text(rec.err_path))
+    perf = None
+    if shutil.which("perf"):
+        perf_out = os.path.join(TMP, "perf.txt")
+        perf = subprocess.Popen(["perf", "stat", "-x,", "-o", perf_out, "-e", "kvm:kvm_pio",
+                                 "-p", str(g.p.pid)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(1.5)	# perf opens its counters
+    ok(g.nmi(), "NMI starts the counted part")
+    done = g.wait_done()
+    ok(done, "the payload finished its exits")
+    rc = stop(rec)
+    if perf:
+        stop(perf)
+    g_rc = g.finish()
+    ok(rc == 0 and os.path.getsize(data) > 0, "stat record wrote %s" % data, text(rec.err_path))
+    ok(g_rc == 1 and "stat-counts: pio 100000" in text(g.p.out_path),
+       "the guest passed after the second NMI", text(g.p.out_path))
+    srcs = text(rec.err_path)
+    rc, rep, err = lkvm("stat", "report", "-i", data)
+    ok(rc == 0, "stat report reads it", err)
+    trace = "(trace" in srcs
+    if not trace:
+        for what in ("PIO", "MMIO", "CPUID", "MSR"):
+            skip("trace: exact %s count" % what, "no tracepoint stream here (privilege?)")
+    else:
+        ok(row(rep, "PIO ports", "0x0080") and row(rep, "PIO ports", "0x0080")[0] == "post" and
+           count_of(rep, "PIO ports", "0x0080", 2) == N_PIO,
+           "trace: %d PIO writes to port 0x80, device post" % N_PIO, rep)
+        pv = [l for l in rep.split("MMIO ranges")[1].split("\n\n")[0].splitlines() if "pvpanic" in l] \
+            if "MMIO ranges" in rep else []
+        ok(len(pv) == 1 and pv[0].split()[3] == str(N_MMIO) and pv[0].split()[4] == str(N_MMIO),
+           "trace: %d MMIO writes to the pvpanic device" % N_MMIO, rep)
+        ok(count_of(rep, "CPUID leaves", "0x00000000") == N_CPUID and
+           count_of(rep, "Exit reasons", "CPUID") == N_CPUID,
+           "trace: %d CPUID exits" % N_CPUID, rep)
+        ok(count_of(rep, "MSRs", "0x0000001b", 1) == N_MSR and
+           count_of(rep, "Exit reasons", "MSR_READ") == N_MSR,
+           "trace: %d RDMSR of IA32_APIC_BASE" % N_MSR, rep)
+        ok(count_of(rep, "Exit reasons", "IO") == N_PIO and
+           count_of(rep, "Exit reasons", "MMIO") == N_MMIO,
+           "trace: exit reasons IO and MMIO exact (nothing else exited)", rep)
+        fn = row(rep, "Guest functions", "pio_loop")
+        ok(fn is not None and int(fn[0]) == N_PIO, "trace: guest RIPs symbolized: pio_loop %d" % N_PIO, rep)
+    if "lkvm" in srcs.split("(")[1].split(")")[0].split(","):
+        ok(count_of(rep, "lkvm's own handling", "IO") == N_PIO and
+           count_of(rep, "lkvm's own handling", "MMIO") == N_MMIO,
+           "lkvm: its own accounting counts %d IO and %d MMIO exits" % (N_PIO, N_MMIO), rep)
+        dev = [l.split() for l in rep.splitlines() if l.startswith("pio ") or l.startswith("mmio ")]
+        ok(["pio", "0x80-0x80", "post", str(N_PIO)] in [d[:4] for d in dev] and
+           ["mmio", "0xc0000000-0xc000000f", "pvpanic", str(N_MMIO)] in [d[:4] for d in dev],
+           "lkvm: per-device exits: post %d, pvpanic %d" % (N_PIO, N_MMIO), rep)
+        skip("lkvm: CPUID and MSR counts", "handled in the kernel: they never reach lkvm")
+    else:
+        skip("lkvm: own accounting", "the guest's lkvm does not serve it")
+    if "stats" in srcs:
+        ok(count_of(rep, "KVM statistics", "mmio_exits", 1) == N_MMIO,
+           "stats: KVM's mmio_exits counter moved by %d" % N_MMIO, rep)
+        io = count_of(rep, "KVM statistics", "io_exits", 1)
+        if io is None:
+            skip("stats: io_exits", "this host's KVM does not count PIO exits in io_exits (PVM)")
+        else:
+            ok(io == N_PIO, "stats: KVM's io_exits counter moved by %d" % N_PIO, rep)
+        skip("stats: CPUID and MSR counts", "KVM binary stats have no CPUID or MSR counters")
+    else:
+        skip("stats: KVM binary stats", "not available here")
+    if perf:
+        ptxt = text(perf_out)
+        m = re.search(r"^(\d+),,kvm:kvm_pio", ptxt, re.M)
+        ok(m and int(m.group(1)) == N_PIO, "perf stat -e kvm:kvm_pio agrees: %d" % N_PIO, ptxt)
+    else:
+        skip("perf stat agrees", "perf is not installed (Debian: linux-perf)")
+
+    # ---- report options, cut and corrupt files -----------------------------
+    rc, out, err = lkvm("stat", "report", "-i", data, "--event", "pio", "--vcpu", "0")
+    ok(rc == 0 and "PIO ports" in out and "MMIO ranges" not in out and "vCPU 0 only" in out,
+       "report --event pio --vcpu 0: one table, one vCPU", out + err)
+    rc, out, err = lkvm("stat", "report", "-i", data, "--vcpu", "3")
+    ok(rc == 1 and "--vcpu 3" in err, "report --vcpu 3 of a 1-vCPU guest: an error", err)
+    rc, out, err = lkvm("stat", "report", "-i", data, "--sort", "time", "--event", "exits")
+    ok(rc == 0 and "Exit reasons" in out, "report --sort time", err)
+    with open(data, "rb") as f:
+        blob = f.read()
+    cut = os.path.join(TMP, "cut.data")
+    with open(cut, "wb") as f:
+        f.write(blob[:len(blob) // 2])
+    rc, out, err = lkvm("stat", "report", "-i", cut)
+    ok(rc == 1 and len(err.strip().splitlines()) == 1 and "truncated" in err and not out,
+       "a truncated file: one line saying so", err)
+    bad = os.path.join(TMP, "bad.data")
+    with open(bad, "wb") as f:
+        f.write(b"LKVMSTAT\x07\x00" + blob[10:])
+    rc, out, err = lkvm("stat", "report", "-i", bad)
+    ok(rc == 1 and len(err.strip().splitlines()) == 1 and "version 7" in err,
+       "another version: one line saying so", err)
+    with open(bad, "wb") as f:
+        f.write(b"\x7fELF" + blob[4:])
+    rc, out, err = lkvm("stat", "report", "-i", bad)
+    ok(rc == 1 and "not an lkvm stat record file" in err, "not a record file", err)
+    with open(bad, "wb") as f:
+        f.write(blob[:16] + b"\x01\x00\x00\x00\xff\xff\xff\x0f" + blob[24:])
+    rc, out, err = lkvm("stat", "report", "-i", bad)
+    ok(rc == 1 and "corrupt" in err, "a corrupt record length", err)
+
+    # ---- the BPF summary ---------------------------------------------------
+    g = Guest("bpf")
+    ok(g.ready(), "second stat-counts guest started")
+    s = bg("stat", "--name", "bpf", "--source", "bpf", "-d", "300")
+    attached = wait_for(s.err_path, r"profiling guest|error", 60)
+    if "error" in text(s.err_path) or s.poll() is not None:
+        stop(s)
+        g.finish()
+        for what in ("PIO", "MMIO", "CPUID", "MSR"):
+            skip("bpf: exact %s count" % what, text(s.err_path).strip().splitlines()[-1])
+    else:
+        time.sleep(0.5)
+        g.nmi()
+        g.wait_done()
+        rc = stop(s)
+        g.finish()
+        out = text(s.out_path)
+        ok(rc == 0 and "events: bpf" in out, "bpf: summary printed after Ctrl-C", out + text(s.err_path))
+        ok(count_of(out, "PIO ports", "0x0080", 2) == N_PIO, "bpf: %d PIO writes to port 0x80" % N_PIO, out)
+        pv = [l for l in out.split("MMIO ranges")[1].split("\n\n")[0].splitlines() if "pvpanic" in l] \
+            if "MMIO ranges" in out else []
+        ok(len(pv) == 1 and pv[0].split()[3] == str(N_MMIO), "bpf: %d MMIO writes to pvpanic" % N_MMIO, out)
+        ok(count_of(out, "Exit reasons", "CPUID") == N_CPUID, "bpf: %d CPUID exits" % N_CPUID, out)
+        ok(count_of(out, "MSRs", "0x0000001b", 1) == N_MSR, "bpf: %d RDMSR" % N_MSR, out)
+        r = row(out, "Exit reasons", "IO")
+        ok(r and r[4] != "-" and float(r[4]) > 0, "bpf: IO exits have a latency (mean %s us)" %
+           (r[3] if r else "?"), out)
+        fn = row(out, "Guest functions", "pio_loop")
+        ok(fn is not None and int(fn[0]) == N_PIO, "bpf: guest RIPs symbolized: pio_loop %d" % N_PIO, out)
+
+    # ---- without privilege: KVM stats and lkvm's accounting only -------------
+    setpriv = shutil.which("setpriv")
+    if not ROOT or not setpriv:
+        skip("no privilege: fallback", "needs root and setpriv to drop CAP_BPF/CAP_PERFMON")
+    else:
+        g = Guest("nopriv")
+        g.ready()
+        pre = [setpriv, "--bounding-set", "-bpf,-perfmon,-sys_admin", "--"]
+        s = bg("stat", "--name", "nopriv", "-d", "300", pre=pre)
+        wait_for(s.err_path, r"profiling guest|error", 60)
+        g.nmi()
+        g.wait_done()
+        rc = stop(s)
+        g.finish()
+        out, err = text(s.out_path), text(s.err_path)
+        lines = [l for l in err.splitlines() if "privilege" in l]
+        ok(rc == 0 and len(lines) == 1, "no privilege: one line says so", err)
+        ok(count_of(out, "lkvm's own handling", "IO") == N_PIO and
+           count_of(out, "KVM statistics", "mmio_exits", 1) == N_MMIO and
+           "PIO ports" not in out, "no privilege: lkvm and KVM stats counts exact", out)
+
+    # ---- several guests, then the live view ------------------------------------
+    g1 = Guest("live", "pio=100000000")
+    g1.ready()
+    rc, out, err = lkvm("stat", "-d", "0.5", "--source", "lkvm,stats")
+    ok(rc == 0 and out.startswith("guest 'live'"), "one guest, no --name: that guest", out + err)
+    g2 = Guest("other", "go=1 pio=0 mmio=0 cpuid=0 msr=0")
+    g2.ready()
+    rc, out, err = lkvm("stat", "-d", "1")
+    ok(rc == 1 and "live" in err and "other" in err and "2 guests are running" in err,
+       "two guests, no --name: a list and an error", err)
+    rc, out, err = lkvm("stat", "top", "--name", "other", "--batch", "--iterations", "2", "-d", "0.3")
+    ok(rc == 0 and out.count("lkvm stat top") == 2 and "event" in out,
+       "top --batch: two plain blocks", out + err)
+    g1.nmi()
+    tmux = shutil.which("tmux")
+    if not tmux:
+        skip("top in tmux", "tmux is not installed")
+    else:
+        sess = "lkvmstat%d" % os.getpid()
+        t = lambda *a: subprocess.run([tmux, "-L", sess] + list(a), env=ENV, capture_output=True,
+                                      text=True, timeout=30)
+        t("new-session", "-d", "-s", sess, "-x", "80", "-y", "24", "sh")
+        t("send-keys", "-t", sess, "PS1='P$ '; stty sane", "Enter")
+        time.sleep(0.3)
+        t("send-keys", "-t", sess, "%s stat top --name live" % LKVM, "Enter")
+        screen = ""
+        end = time.time() + 30
+        while time.time() < end:
+            time.sleep(0.5)
+            screen = t("capture-pane", "-p", "-t", sess).stdout
+            if re.search(r"^IO\s+\d+\s+[\d.]+", screen, re.M) and "lkvm:IO" in screen:
+                break
+        ok(re.search(r"^IO\s+\d+\s+[\d.]+\s+[\d.]+", screen, re.M) and "lkvm:IO" in screen and
+           "user:IO" in screen, "top: the payload's IO rows are on the screen", screen)
+        ok(len(screen.splitlines()) <= 24 and max(len(l) for l in screen.splitlines()) <= 80,
+           "top: fits 80x24", screen)
+        t("send-keys", "-t", sess, "v")
+        time.sleep(1.5)
+        screen = t("capture-pane", "-p", "-t", sess).stdout
+        ok("vcpu0" in screen, "top: v switches to per-vCPU columns", screen)
+        t("send-keys", "-t", sess, "q")
+        time.sleep(1)
+        t("send-keys", "-t", sess, "stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo END", "Enter")
+        time.sleep(1)
+        screen = t("capture-pane", "-p", "-t", sess).stdout
+        ok("icanon echo END" in screen, "top: q quits and the terminal is restored", screen)
+        t("kill-server")
+    g1.kill()
+    g2.kill()
+finally:
+    cleanup()
+
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
