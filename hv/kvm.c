@@ -71,7 +71,7 @@ const char *kvm_flavour_name(enum kvm_flavour f)
  * Which vendor module serves /dev/kvm: the loaded module decides (kvm_pvm,
  * kvm_intel, kvm_amd); the CPU flags are the fallback for built-in KVM.
  */
-static enum kvm_flavour detect_flavour(void)
+enum kvm_flavour kvm_detect_flavour(void)
 {
 	char line[4096];
 	enum kvm_flavour f = KVM_FLAVOUR_UNKNOWN;
@@ -159,7 +159,7 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 		pr_err("/dev/kvm speaks KVM API %d, lkvm needs %d", ret, KVM_API_VERSION);
 		return -1;
 	}
-	kvm->flavour = detect_flavour();
+	kvm->flavour = kvm_detect_flavour();
 	pr_info("KVM flavour: %s%s", kvm_flavour_name(kvm->flavour),
 		kvm->flavour == KVM_FLAVOUR_PVM ?
 		" (software KVM: guest CPL0 code is emulated, CPUID cannot be shaped)" : "");

@@ -165,6 +165,12 @@ void kvm_teardown(struct kvm *kvm);
 /* Name of a KVM_EXIT_* reason ("IO", "MMIO", ...), or "UNKNOWN". */
 const char *kvm_exit_reason_name(u32 reason);
 
+/*
+ * kvm_detect_flavour - which vendor module serves this host's /dev/kvm
+ * (kvm_pvm, kvm_intel, kvm_amd; else the CPU flags). Needs no /dev/kvm.
+ */
+enum kvm_flavour kvm_detect_flavour(void);
+
 /* Name of a KVM flavour ("VMX", "SVM", "PVM", "unknown"). */
 const char *kvm_flavour_name(enum kvm_flavour f);
 

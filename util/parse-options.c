@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util/parse-options.h"
@@ -482,4 +483,35 @@ int parse_size(const char *s, u64 unit, u64 *out)
 invalid:
 	errno = EINVAL;
 	return -1;
+}
+
+int parse_flag_list(const char *list, const struct parse_flag *flags, size_t n,
+		    u32 *out, const char **bad)
+{
+	static char word[32];
+	u32 bits = 0;
+
+	while (*list) {
+		size_t len = strcspn(list, ",");
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			if (strlen(flags[i].name) == len && !strncasecmp(list, flags[i].name, len))
+				break;
+		if (i == n) {
+			snprintf(word, sizeof(word), "%.*s", (int)MIN(len, sizeof(word) - 1), list);
+			*bad = word;
+			return -1;
+		}
+		bits |= flags[i].bits;
+		list += len;
+		if (*list == ',')
+			list++;
+	}
+	if (!bits) {
+		*bad = "";
+		return -1;
+	}
+	*out = bits;
+	return 0;
 }

@@ -136,4 +136,19 @@ void print_usage_with_options(FILE *fp, const char *const *usage,
  */
 int parse_size(const char *s, u64 unit, u64 *out);
 
+/* One word of a comma-separated flag list and the bits it stands for. */
+struct parse_flag {
+	const char *name;
+	u32 bits;
+};
+
+/*
+ * parse_flag_list - OR together the bits of every word in the comma-separated
+ * @list ("bpf,trace"), matching @flags[0..@n) case-insensitively.
+ * Returns 0 with *@out set, or -1 with *@bad pointing at the unknown word
+ * (a static copy, "" for an empty list).
+ */
+int parse_flag_list(const char *list, const struct parse_flag *flags, size_t n,
+		    u32 *out, const char **bad);
+
 #endif

@@ -395,8 +395,29 @@ static void test_usage_text(void)
 	free(buf);
 }
 
+static void test_flag_list(void)
+{
+	static const struct parse_flag flags[] = {
+		{ "bpf", 1 }, { "trace", 2 }, { "both", 3 },
+	};
+	const char *bad = NULL;
+	u32 v = 0;
+
+	ok(parse_flag_list("bpf", flags, 3, &v, &bad) == 0 && v == 1, "flag list: one word");
+	ok(parse_flag_list("BPF,trace", flags, 3, &v, &bad) == 0 && v == 3,
+	   "flag list: two words, case-insensitive");
+	ok(parse_flag_list("both,bpf", flags, 3, &v, &bad) == 0 && v == 3, "flag list: overlapping bits");
+	ok(parse_flag_list("bpf,nope", flags, 3, &v, &bad) == -1 && !strcmp(bad, "nope"),
+	   "flag list: an unknown word is named");
+	ok(parse_flag_list("bp", flags, 3, &v, &bad) == -1 && !strcmp(bad, "bp"),
+	   "flag list: no prefix matching");
+	ok(parse_flag_list("", flags, 3, &v, &bad) == -1 && !strcmp(bad, ""),
+	   "flag list: empty list refused");
+}
+
 int main(void)
 {
+	test_flag_list();
 	test_booleans();
 	test_values();
 	test_callbacks();
