@@ -22,41 +22,6 @@
 #define INNER_LOOPS	(1u << 20)	/* between checks: a few ms at CPL3 */
 
 volatile u64 spin_counter;
-volatile u64 nmi_count;
-
-/* The NMI handler: bump the count and return. IRETQ restores RFLAGS, so
- * the flags INC changes need no saving. */
-void nmi_entry(void);
-asm(".text\n"
-    ".globl nmi_entry\n"
-    "nmi_entry:\n"
-    "	incq nmi_count(%rip)\n"
-    "	iretq\n");
-
-/* 64-bit interrupt gate (SDM vol. 3A figure 6-8). */
-struct gate {
-	u16 off0, sel;
-	u8 ist, type_attr;
-	u16 off1;
-	u32 off2, reserved;
-} __attribute__((packed));
-
-static void install_nmi_gate(void)
-{
-	struct {
-		u16 limit;
-		u64 base;
-	} __attribute__((packed)) idtr;
-	struct gate *idt;
-	u64 a = (u64)nmi_entry;
-
-	asm volatile("sidt %0" : "=m"(idtr));
-	idt = (struct gate *)idtr.base;
-	idt[2] = (struct gate){
-		.off0 = (u16)a, .sel = SEL_CODE64, .type_attr = 0x8e,
-		.off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32),
-	};
-}
 
 /* CPL3: spin until the power button is pressed. */
 __attribute__((noinline)) long spin_loop(long arg)
@@ -79,7 +44,7 @@ __attribute__((noinline)) long spin_loop(long arg)
 int main(struct mb_info *mbi)
 {
 	(void)mbi;
-	install_nmi_gate();
+	nmi_counter_install();
 	outw(PM1_EN, PWRBTN);
 	printf("spin: counter at %p, nmi count at %p\n", (void *)&spin_counter,
 	       (void *)&nmi_count);

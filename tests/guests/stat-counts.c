@@ -32,41 +32,9 @@
 #define PVPANIC_ID	0x00111b36	/* device 0x0011, vendor 0x1b36 */
 #define MSR_APIC_BASE	0x1b
 
-volatile u64 nmi_count;
 volatile u64 stat_done;
 static u16 port;
 static u64 mmio_addr;
-
-void nmi_entry(void);
-asm(".text\n"
-    ".globl nmi_entry\n"
-    "nmi_entry:\n"
-    "	incq nmi_count(%rip)\n"
-    "	iretq\n");
-
-struct gate {
-	u16 off0, sel;
-	u8 ist, type_attr;
-	u16 off1;
-	u32 off2, reserved;
-} __attribute__((packed));
-
-static void install_nmi_gate(void)
-{
-	struct {
-		u16 limit;
-		u64 base;
-	} __attribute__((packed)) idtr;
-	struct gate *idt;
-	u64 a = (u64)nmi_entry;
-
-	asm volatile("sidt %0" : "=m"(idtr));
-	idt = (struct gate *)idtr.base;
-	idt[2] = (struct gate){
-		.off0 = (u16)a, .sel = SEL_CODE64, .type_attr = 0x8e,
-		.off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32),
-	};
-}
 
 static u32 pci_read32(int dev, int reg)
 {
@@ -155,7 +123,7 @@ int main(struct mb_info *mbi)
 		printf("stat-counts: no pvpanic PCI device with a memory BAR\n");
 		return 2;
 	}
-	install_nmi_gate();
+	nmi_counter_install();
 	printf("stat-counts: ready, done flag at %p, mmio at %#lx\n", (void *)&stat_done,
 	       (unsigned long)mmio_addr);
 	if (!go)

@@ -141,6 +141,10 @@ long run_user(long (*fn)(long), long arg);
 
 /* Command line (the loader's, first word = the image name as GRUB and QEMU
  * give it). cmdline_args: the rest, after the first word ("" if none). */
+/* runtime/nmi.c: IDT vector 2 adds 1 to nmi_count (lkvm debug --nmi). */
+extern volatile u64 nmi_count;
+void nmi_counter_install(void);
+
 const char *cmdline_args(void);
 /* cmdline_value - value of the first "key=value" word, or NULL. Copies at
  * most @len - 1 bytes into @buf. */
