@@ -62,6 +62,7 @@ struct stat_args {
 	int top;
 	int pages;
 	int iterations;
+	int sample;
 	bool batch;
 };
 
@@ -112,6 +113,8 @@ static void common_setup(const char *cmd, struct stat_args *a, struct stat_view 
 		if (a->pages < 0 || (a->pages & (a->pages - 1)))
 			parse_options_error(cmd, "--buffer-pages: %d is not a power of two", a->pages);
 		o->buf_pages = (unsigned int)a->pages;
+		if (a->sample < 0 || stat_bpf_set_sample((unsigned int)a->sample) < 0)
+			parse_options_error(cmd, "--sample: %d is not a power of two from 1 to 65536", a->sample);
 	}
 }
 
@@ -428,6 +431,7 @@ int cmd_stat(int argc, const char **argv)
 		COMMON_OPTS(a),
 		OPT_GROUP("Summary:"),
 		OPT_STRING('d', "duration", &a.duration, "SECONDS", "measure this long (default 5)"),
+		OPT_UINTEGER(0, "sample", &a.sample, "BPF: time 1 exit in N per vCPU, a power of two (default 64; 1: all)"),
 		REPORT_OPTS(a),
 		OPT_END(),
 	};
@@ -452,6 +456,7 @@ int cmd_stat(int argc, const char **argv)
 		COMMON_OPTS(a),
 		OPT_GROUP("View:"),
 		OPT_STRING('d', "delay", &a.duration, "SECONDS", "refresh period (default 1)"),
+		OPT_UINTEGER(0, "sample", &a.sample, "BPF: time 1 exit in N per vCPU, a power of two (default 64; 1: all)"),
 		OPT_BOOLEAN(0, "batch", &a.batch, "plain text blocks on stdout, no screen (like top -b)"),
 		OPT_UINTEGER(0, "iterations", &a.iterations, "with --batch: stop after N blocks"),
 		OPT_STRING(0, "filter", &a.filter, "TEXT", "show only rows whose name contains TEXT"),

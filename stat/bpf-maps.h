@@ -30,6 +30,7 @@
 #define SB_MAX_THREADS	1024
 #define SB_MAX_COUNTS	65536
 #define SB_MAX_HISTS	4096
+#define SB_DEF_SAMPLE	64	/* time one exit in this many per vCPU */
 #define SB_NR_EV	8	/* event-class reasons, by STAT_EV_* */
 #define SB_NR_USER	67	/* KVM_EXIT_* 0-63, then EINTR, EAGAIN, other errors */
 #define SB_USER_EINTR	64
@@ -41,6 +42,12 @@
 struct sb_tstate {
 	__u32 vcpu;
 	__u32 ev_user;
+	__u32 n_lat, n_user, n_rip;	/* exits seen, for the 1-in-N sampling */
+	/* The last counts key and the counts not yet added to the counts map
+	 * (valid while pc_count != 0): a run of exits on one port costs no
+	 * hash lookup each. User space adds them in at each snapshot. */
+	__u32 pc_tab;
+	__u64 pc_key, pc_count, pc_reads, pc_writes;
 	__u64 exit_ts, exit_key;
 	__u64 ev_ts, ev_key;
 	__u64 user_ts, user_key;

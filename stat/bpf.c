@@ -13,7 +13,30 @@
 #include "stat/bpf.h"
 #include "util/log.h"
 
+#include <linux/types.h>
+#include "stat/bpf-maps.h"
+
+/* 1 in this many exits is timed; set before the load (stat_bpf_set_sample). */
+static unsigned int sample_every = SB_DEF_SAMPLE;
+
+int stat_bpf_set_sample(unsigned int every)
+{
+	if (!every)
+		every = SB_DEF_SAMPLE;
+	if (every > 65536 || (every & (every - 1))) {
+		errno = EINVAL;
+		return -1;
+	}
+	sample_every = every;
+	return 0;
+}
+
 #ifdef LKVM_NO_BPF
+
+unsigned int stat_bpf_sample(const struct stat_bpf *b)
+{
+	return sample_every;
+}
 
 struct stat_bpf *stat_bpf_open(pid_t tgid, const pid_t *tids, int n, char *err, size_t errlen)
 {
@@ -41,9 +64,7 @@ void stat_bpf_close(struct stat_bpf *b)
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/types.h>
 
-#include "stat/bpf-maps.h"
 #include "stat/stat.skel.h"
 
 _Static_assert(SB_CLS_VMX == STAT_CLS_VMX && SB_CLS_SVM == STAT_CLS_SVM &&
@@ -114,6 +135,7 @@ static int load(struct stat_bpf *b, pid_t tgid, bool btf)
 	if (!b->skel)
 		return -1;
 	b->skel->rodata->targ_tgid = (__u32)tgid;
+	b->skel->rodata->sample_mask = sample_every - 1;
 	bpf_object__for_each_program(prog, b->skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
 		bool on;
@@ -282,6 +304,16 @@ int stat_bpf_snapshot(struct stat_bpf *b, struct stat_agg *out)
 				r = stat_table_get(&vc->t[ST_REASON], STAT_KEY(STAT_CLS_USER, code));
 				r->count += st.user_count[i];
 			}
+			/* The counts not yet in the map (a racing flush may count
+			 * a run twice in a live view; the last snapshot, after
+			 * the guest stopped, is exact). */
+			if (st.pc_count && st.pc_tab < ST_NR) {
+				struct stat_row *r = stat_table_get(&vc->t[st.pc_tab], st.pc_key);
+
+				r->count += st.pc_count;
+				r->reads += st.pc_reads;
+				r->writes += st.pc_writes;
+			}
 		}
 	}
 	out->have_hw = b->skel->bss->seen_hw_exit != 0;
@@ -292,6 +324,11 @@ int stat_bpf_snapshot(struct stat_bpf *b, struct stat_agg *out)
 const char *stat_bpf_attached(const struct stat_bpf *b)
 {
 	return b->attached;
+}
+
+unsigned int stat_bpf_sample(const struct stat_bpf *b)
+{
+	return b->skel->rodata->sample_mask + 1;
 }
 
 void stat_bpf_close(struct stat_bpf *b)

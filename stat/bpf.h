@@ -36,6 +36,17 @@ int stat_bpf_snapshot(struct stat_bpf *b, struct stat_agg *out);
 /* stat_bpf_attached - the tracepoints attached, as "kvm_pio kvm_mmio ...". */
 const char *stat_bpf_attached(const struct stat_bpf *b);
 
+/*
+ * stat_bpf_set_sample - time one exit in @every (a power of two, 1 to
+ * 65536; 0 for the default SB_DEF_SAMPLE) per vCPU, and take that exit's
+ * guest RIP for the function table, weighted by @every; exit counts stay
+ * exact. For the next stat_bpf_open. Returns 0, or -1 with EINVAL.
+ */
+int stat_bpf_set_sample(unsigned int every);
+
+/* stat_bpf_sample - the 1-in-N of @b's latencies and RIPs (1: every exit). */
+unsigned int stat_bpf_sample(const struct stat_bpf *b);
+
 /* stat_bpf_close - detach and unload; NULL is allowed. */
 void stat_bpf_close(struct stat_bpf *b);
 

@@ -83,6 +83,9 @@ static int start_events(struct stat_collect *c, const struct stat_collect_opts *
 			c->have |= STAT_SRC_BPF;
 			snprintf(c->events_from, sizeof(c->events_from), "bpf (%s)",
 				 stat_bpf_attached(c->bpf));
+			if (stat_bpf_sample(c->bpf) > 1)
+				note(c, "latencies and guest functions sampled: 1 exit in %u per vCPU (counts exact; --sample 1 times all)",
+				     stat_bpf_sample(c->bpf));
 			return 0;
 		}
 		bpf_errno = errno;

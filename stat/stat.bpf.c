@@ -90,6 +90,7 @@ struct {
 } hists SEC(".maps");
 
 const volatile __u32 targ_tgid = 0;	/* the guest's lkvm run */
+const volatile __u32 sample_mask = 0;	/* time 1 exit in sample_mask + 1 */
 __u64 dropped = 0;			/* counts lost to a full map */
 __u32 seen_hw_exit = 0;			/* kvm_exit fired: RIPs come from it */
 struct sb_hval zero_hval = {};		/* template for new histograms */
@@ -104,8 +105,10 @@ static __always_inline struct sb_tstate *me(void)
 	return bpf_map_lookup_elem(&threads, &tid);
 }
 
-/* Only the vCPU's own thread updates its keys, so plain adds are safe. */
-static __always_inline void count(__u32 vcpu, __u32 tab, __u64 key, int dir)
+/* Only the vCPU's own thread updates its keys, so plain adds are safe.
+ * Adds @n to the count of (@vcpu, @tab, @key) and to its reads or writes
+ * (@dir 0 or 1; -1 for neither). */
+static __always_inline void count_n(__u32 vcpu, __u32 tab, __u64 key, int dir, __u64 n)
 {
 	struct sb_ckey k = { .vcpu = vcpu, .tab = tab, .key = key };
 	struct sb_cval *v = bpf_map_lookup_elem(&counts, &k);
@@ -120,11 +123,59 @@ static __always_inline void count(__u32 vcpu, __u32 tab, __u64 key, int dir)
 			return;
 		}
 	}
-	v->count++;
+	v->count += n;
 	if (dir > 0)
-		v->writes++;
+		v->writes += n;
 	else if (dir == 0)
-		v->reads++;
+		v->reads += n;
+}
+
+static __always_inline void count(__u32 vcpu, __u32 tab, __u64 key, int dir)
+{
+	count_n(vcpu, tab, key, dir, 1);
+}
+
+/* Count through the thread's pending key: the same key as the last exit
+ * (one port in a loop) is a plain add; another key first moves the pending
+ * counts into the map. */
+static __always_inline void count_pend(struct sb_tstate *s, __u32 tab, __u64 key, int dir)
+{
+	if (!s->pc_count || s->pc_tab != tab || s->pc_key != key) {
+		if (s->pc_count) {
+			struct sb_ckey k = { .vcpu = s->vcpu, .tab = s->pc_tab, .key = s->pc_key };
+			struct sb_cval *v = bpf_map_lookup_elem(&counts, &k);
+
+			if (!v) {
+				struct sb_cval zero = {};
+
+				bpf_map_update_elem(&counts, &k, &zero, BPF_NOEXIST);
+				v = bpf_map_lookup_elem(&counts, &k);
+			}
+			if (v) {
+				v->count += s->pc_count;
+				v->reads += s->pc_reads;
+				v->writes += s->pc_writes;
+			} else {
+				__sync_fetch_and_add(&dropped, s->pc_count);
+			}
+		}
+		s->pc_count = 0;
+		s->pc_reads = 0;
+		s->pc_writes = 0;
+		s->pc_tab = tab;
+		s->pc_key = key;
+	}
+	s->pc_count++;
+	if (dir > 0)
+		s->pc_writes++;
+	else if (dir == 0)
+		s->pc_reads++;
+}
+
+/* Is this exit one of the 1 in sample_mask + 1 timed on its thread? */
+static __always_inline int sampled(__u32 *n)
+{
+	return ((*n)++ & sample_mask) == 0;
 }
 
 static __always_inline __u32 bucket_of(__u64 v)
@@ -177,6 +228,10 @@ static __always_inline void count_ev(struct sb_tstate *s, __u32 reason)
 
 static __always_inline void open_ev(struct sb_tstate *s, __u32 reason)
 {
+	if (!sampled(&s->n_lat)) {
+		s->ev_ts = 0;
+		return;
+	}
 	s->ev_ts = bpf_ktime_get_ns();
 	s->ev_key = SB_KEY(SB_CLS_EV, reason);
 	s->ev_user = 0;
@@ -193,7 +248,7 @@ int on_exit(struct trace_event_raw_kvm_exit___lkvm *ctx)
 	if (bpf_core_field_exists(ctx->isa))
 		isa = ctx->isa;
 	s->exit_key = SB_KEY(isa == 2 ? SB_CLS_SVM : SB_CLS_VMX, ctx->exit_reason);
-	s->exit_ts = bpf_ktime_get_ns();
+	s->exit_ts = sampled(&s->n_lat) ? bpf_ktime_get_ns() : 0;
 	seen_hw_exit = 1;
 	count(s->vcpu, SB_TAB_REASON, s->exit_key, -1);
 	count(s->vcpu, SB_TAB_RIP, ctx->guest_rip, -1);
@@ -223,7 +278,7 @@ static __always_inline int h_pio(__u32 rw, __u32 port)
 	if (!s)
 		return 0;
 	count_ev(s, SB_EV_IO);
-	count(s->vcpu, SB_TAB_PIO, port & 0xffff, rw ? 1 : 0);
+	count_pend(s, SB_TAB_PIO, port & 0xffff, rw ? 1 : 0);
 	open_ev(s, SB_EV_IO);
 	return 0;
 }
@@ -239,7 +294,7 @@ static __always_inline int h_mmio(__u32 type, __u64 gpa)
 		return 0;
 	}
 	count_ev(s, SB_EV_MMIO);
-	count(s->vcpu, SB_TAB_MMIO, gpa, type == 2 ? 1 : 0);
+	count_pend(s, SB_TAB_MMIO, gpa, type == 2 ? 1 : 0);
 	if (type == 2)
 		open_ev(s, SB_EV_MMIO);
 	return 0;
@@ -253,7 +308,7 @@ static __always_inline int h_msr(__u32 write, __u32 ecx)
 	if (!s)
 		return 0;
 	count_ev(s, w ? SB_EV_MSR_WRITE : SB_EV_MSR_READ);
-	count(s->vcpu, SB_TAB_MSR, ecx, w);
+	count_pend(s, SB_TAB_MSR, ecx, w);
 	open_ev(s, w ? SB_EV_MSR_WRITE : SB_EV_MSR_READ);
 	return 0;
 }
@@ -265,7 +320,7 @@ static __always_inline int h_cpuid(__u32 function)
 	if (!s)
 		return 0;
 	count_ev(s, SB_EV_CPUID);
-	count(s->vcpu, SB_TAB_CPUID, function, -1);
+	count_pend(s, SB_TAB_CPUID, function, -1);
 	s->ev_ts = 0;
 	return 0;
 }
@@ -274,8 +329,8 @@ static __always_inline int h_cpuid(__u32 function)
 static __always_inline int h_emulate(struct sb_tstate *s, __u64 rip)
 {
 	count_ev(s, SB_EV_EMULATE);
-	if (!seen_hw_exit)
-		count(s->vcpu, SB_TAB_RIP, rip, -1);
+	if (!seen_hw_exit && sampled(&s->n_rip))
+		count_n(s->vcpu, SB_TAB_RIP, rip, -1, (__u64)sample_mask + 1);
 	return 0;
 }
 
@@ -309,7 +364,7 @@ static __always_inline int h_user_exit(__u32 reason, int err)
 			r = SB_USER_ERR;
 	}
 	s->user_key = SB_KEY(SB_CLS_USER, r);
-	s->user_ts = bpf_ktime_get_ns();
+	s->user_ts = sampled(&s->n_user) ? bpf_ktime_get_ns() : 0;
 	if (idx < SB_NR_USER)
 		s->user_count[idx]++;
 	return 0;
@@ -324,7 +379,7 @@ static __always_inline int h_fpu(int load)
 	if (!load)
 		return 0;
 	s = me();
-	if (!s)
+	if (!s || !(s->user_ts | s->ev_ts))
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (s->user_ts && now >= s->user_ts)
