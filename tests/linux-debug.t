@@ -106,12 +106,20 @@ def lkvm(*args, timeout=120):
 
 
 def symbol(name):
+    """The first address of @name in System.map, or None."""
+    addrs = symbols(name)
+    return addrs[0] if addrs else None
+
+
+def symbols(name):
+    """Every address of @name: static functions repeat names (wrmsrl...)."""
+    out = []
     with open(SYSMAP) as f:
         for line in f:
             fld = line.split()
             if len(fld) == 3 and fld[2] == name:
-                return int(fld[0], 16)
-    return None
+                out.append(int(fld[0], 16))
+    return out
 
 
 log_path = os.path.join(TMP, "console.log")
@@ -154,12 +162,13 @@ try:
     ok(rc == 0 and re.search(r"^%s +%d +running +2 +256M " % (NAME, guest.pid), out, re.M),
        "list: the Linux guest, 2 vCPUs, 256M", out + err)
     rc, out, err = lkvm("debug", NAME, "--cpu", "0")
-    m = re.search(r"code at RIP (ffffffff[0-9a-f]{8}) <(\w[\w.]*)\+0x[0-9a-f]+>", out)
+    m = re.search(r"code at RIP (ffffffff[0-9a-f]{8}) <(\w[\w.]*)\+(0x[0-9a-f]+)>", out)
     ok(rc == 0 and m, "debug while booting: vCPU 0's RIP symbolized from System.map", out + err)
     if m:
-        addr = symbol(m.group(2))
-        ok(addr is not None and addr <= int(m.group(1), 16) < addr + (1 << 20),
-           "the symbol is the System.map entry RIP lies in", m.group(0))
+        start = int(m.group(1), 16) - int(m.group(3), 16)
+        ok(start in symbols(m.group(2)),
+           "the symbol is the System.map entry RIP lies in (RIP - offset is its address)",
+           m.group(0))
     else:
         skip("the symbol is the System.map entry RIP lies in", "no symbolized RIP")
 
