@@ -15,6 +15,7 @@
 #include "hv/x86/bzimage.h"
 #include "hv/x86/elf_load.h"
 #include "tests/tap.h"
+#include "tests/unit/compress-fixtures.h"
 #include "util/decompress.h"
 
 #define SETUP_SECTS	4
@@ -25,12 +26,6 @@ static void put_le16(u8 *p, u16 v)
 {
 	p[0] = (u8)v;
 	p[1] = (u8)(v >> 8);
-}
-
-static void put_le32(u8 *p, u32 v)
-{
-	put_le16(p, (u16)v);
-	put_le16(p + 2, (u16)(v >> 16));
 }
 
 static void put_le64(u8 *p, u64 v)
@@ -50,92 +45,12 @@ static u8 *fake_vmlinux(size_t n)
 	return v;
 }
 
-/* The compressors return a malloc'd stream and its length in *@clen. */
-static u8 *c_gzip(const u8 *in, size_t n, size_t *clen)
-{
-	z_stream zs = { 0 };
-	u8 *out;
-
-	deflateInit2(&zs, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
-	out = malloc(deflateBound(&zs, n));
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)n;
-	zs.next_out = out;
-	zs.avail_out = (uInt)deflateBound(&zs, n);
-	deflate(&zs, Z_FINISH);
-	*clen = zs.total_out;
-	deflateEnd(&zs);
-	return out;
-}
-
-static u8 *c_bzip2(const u8 *in, size_t n, size_t *clen)
-{
-	unsigned int cap = (unsigned int)(n + n / 100 + 1024);
-	u8 *out = malloc(cap);
-
-	BZ2_bzBuffToBuffCompress((char *)out, &cap, (char *)in, (unsigned int)n, 9, 0, 0);
-	*clen = cap;
-	return out;
-}
-
-static u8 *c_lzma(const u8 *in, size_t n, size_t *clen)
-{
-	lzma_stream ls = LZMA_STREAM_INIT;
-	lzma_options_lzma opt;
-	size_t cap = n + n / 2 + 4096;
-	u8 *out = malloc(cap);
-
-	lzma_lzma_preset(&opt, 1);
-	if (lzma_alone_encoder(&ls, &opt) != LZMA_OK)
-		abort();
-	ls.next_in = in;
-	ls.avail_in = n;
-	ls.next_out = out;
-	ls.avail_out = cap;
-	if (lzma_code(&ls, LZMA_FINISH) != LZMA_STREAM_END)
-		abort();
-	*clen = ls.total_out;
-	lzma_end(&ls);
-	return out;
-}
-
-static u8 *c_xz(const u8 *in, size_t n, size_t *clen)
-{
-	size_t cap = lzma_stream_buffer_bound(n);
-	u8 *out = malloc(cap);
-
-	*clen = 0;
-	lzma_easy_buffer_encode(1, LZMA_CHECK_CRC32, NULL, in, n, out, clen, cap);
-	return out;
-}
-
-/* Legacy lz4 frame, as Linux's `lz4 -l` writes it: magic and one block. */
-static u8 *c_lz4(const u8 *in, size_t n, size_t *clen)
-{
-	u8 *out = malloc(8 + (size_t)LZ4_compressBound((int)n));
-	int c = LZ4_compress_default((const char *)in, (char *)out + 8, (int)n,
-				     LZ4_compressBound((int)n));
-
-	put_le32(out, 0x184C2102);
-	put_le32(out + 4, (u32)c);
-	*clen = 8 + (size_t)c;
-	return out;
-}
-
-static u8 *c_zstd(const u8 *in, size_t n, size_t *clen)
-{
-	u8 *out = malloc(ZSTD_compressBound(n));
-
-	*clen = ZSTD_compress(out, ZSTD_compressBound(n), in, n, 3);
-	return out;
-}
-
 static const struct {
 	const char *name;
-	u8 *(*compress)(const u8 *, size_t, size_t *);
+	u8 *(*compress)(const u8 *, size_t, size_t *, size_t);
 } fmts[] = {
 	{ "gzip", c_gzip }, { "bzip2", c_bzip2 }, { "lzma", c_lzma },
-	{ "xz", c_xz }, { "lz4", c_lz4 }, { "zstd", c_zstd },
+	{ "xz", c_xz }, { "lz4", c_lz4_legacy }, { "zstd", c_zstd },
 };
 
 /*
@@ -182,7 +97,7 @@ static void test_good(void)
 	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
 		const char *name = fmts[i].name;
 		size_t clen, len, out_len = 0;
-		u8 *c = fmts[i].compress(vmlinux, vlen, &clen), *f, *out = NULL;
+		u8 *c = fmts[i].compress(vmlinux, vlen, &clen, 0), *f, *out = NULL;
 		struct bzimage bz;
 		char err[256] = "";
 		int rc;
