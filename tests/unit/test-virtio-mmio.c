@@ -15,14 +15,12 @@
 #include "hv/kvm.h"
 #include "hv/x86/layout.h"
 #include "tests/tap.h"
+#include "tests/unit/virtq-driver.h"
 #include "util/log.h"
 #include "virtio/transport.h"
 #include "virtio/virtio.h"
 
 #define RAM_SIZE	(1024 * 1024)
-#define DESC_GPA	0x1000
-#define AVAIL_GPA	0x2000
-#define USED_GPA	0x3000
 #define BUF_GPA		0x10000
 
 static struct kvm kvm = {
@@ -31,7 +29,6 @@ static struct kvm kvm = {
 	.end_lock = PTHREAD_MUTEX_INITIALIZER,
 	.end_cond = PTHREAD_COND_INITIALIZER,
 };
-static u8 *ram;
 static u64 base = VIRTIO_MMIO_START;
 static struct virtio_device dev, dev2;
 static u8 config[6] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
@@ -65,31 +62,6 @@ static u32 rd(u64 off)
 static void wr(u64 off, u32 v)
 {
 	bus_access(&kvm.mmio, base + off, (u8 *)&v, 4, true, NULL);
-}
-
-static u16 used_idx(void) { return __atomic_load_n((u16 *)(ram + USED_GPA) + 1, __ATOMIC_ACQUIRE); }
-
-/* Wait up to 2 s for @cond (evaluated once per try: reads may clear). */
-#define WAIT_FOR(cond) ({						\
-	int __ok = 0;							\
-	for (int __i = 0; __i < 2000 && !(__ok = !!(cond)); __i++)	\
-		usleep(1000);						\
-	__ok;								\
-})
-
-static void publish(u16 head)
-{
-	u16 *avail = (u16 *)(ram + AVAIL_GPA);
-
-	avail[2 + avail[1] % 8] = head;
-	__atomic_store_n(&avail[1], avail[1] + 1, __ATOMIC_RELEASE);
-}
-
-static void set_desc(int i, u64 addr, u32 len, u16 flags, u16 next)
-{
-	struct virtq_desc d = { addr, len, flags, next };
-
-	memcpy(ram + DESC_GPA + 16 * i, &d, sizeof(d));
 }
 
 static void setup_queue(void)

@@ -17,14 +17,12 @@
 #include "hv/pci.h"
 #include "hv/x86/layout.h"
 #include "tests/tap.h"
+#include "tests/unit/virtq-driver.h"
 #include "util/log.h"
 #include "virtio/transport.h"
 #include "virtio/virtio.h"
 
 #define RAM_SIZE	(1024 * 1024)
-#define DESC_GPA	0x1000
-#define AVAIL_GPA	0x2000
-#define USED_GPA	0x3000
 #define BUF_GPA		0x10000
 
 static struct kvm kvm = {
@@ -33,7 +31,6 @@ static struct kvm kvm = {
 	.end_lock = PTHREAD_MUTEX_INITIALIZER,
 	.end_cond = PTHREAD_COND_INITIALIZER,
 };
-static u8 *ram;
 static struct virtio_device dev;
 static u8 config[4] = { 0xde, 0xad, 0xbe, 0xef };
 static int slot;
@@ -83,31 +80,6 @@ static u64 mrd(u64 off, u32 len)
 static void mwr(u64 off, u64 v, u32 len)
 {
 	bus_access(&kvm.mmio, bar + off, (u8 *)&v, len, true, NULL);
-}
-
-static u16 used_idx(void) { return __atomic_load_n((u16 *)(ram + USED_GPA) + 1, __ATOMIC_ACQUIRE); }
-
-/* Wait up to 2 s for @cond (evaluated once per try: reads may clear). */
-#define WAIT_FOR(cond) ({						\
-	int __ok = 0;							\
-	for (int __i = 0; __i < 2000 && !(__ok = !!(cond)); __i++)	\
-		usleep(1000);						\
-	__ok;								\
-})
-
-static void publish(u16 head)
-{
-	u16 *avail = (u16 *)(ram + AVAIL_GPA);
-
-	avail[2 + avail[1] % 8] = head;
-	__atomic_store_n(&avail[1], avail[1] + 1, __ATOMIC_RELEASE);
-}
-
-static void set_desc(int i, u64 addr, u32 len, u16 flags, u16 next)
-{
-	struct virtq_desc d = { addr, len, flags, next };
-
-	memcpy(ram + DESC_GPA + 16 * i, &d, sizeof(d));
 }
 
 /* ---- tests ------------------------------------------------------------------ */
