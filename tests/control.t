@@ -12,32 +12,8 @@ import sys, tempfile, time
 LKVM = os.path.abspath(os.environ.get("LKVM", "./lkvm"))
 OUT = os.environ.get("LKVM_OUT", ".")
 G = os.path.join(OUT, "tests/guests")
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        failed += 1
-        if diag:
-            for line in str(diag).splitlines()[:40]:
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def skip(name, why):
-    global n
-    n += 1
-    print("ok %d - %s # SKIP %s" % (n, name, why))
-
-
-def skip_all(why):
-    print("1..0 # SKIP " + why)
-    sys.exit(0)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from tap import ok, skip, skip_all, failed, done  # noqa: E402
 
 
 if not os.path.exists("/dev/kvm"):
@@ -502,5 +478,4 @@ finally:
         gst.kill()
     shutil.rmtree(TMP, ignore_errors=True)
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

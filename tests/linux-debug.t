@@ -14,31 +14,8 @@ import os, re, shutil, struct, subprocess, sys, tempfile, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LKVM = os.path.abspath(os.environ.get("LKVM", os.path.join(REPO, "lkvm")))
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(diag or "").splitlines()[-30:]:
-            print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def skip(name, why):
-    global n
-    n += 1
-    print("ok %d - %s # SKIP %s" % (n, name, why))
-
-
-def skip_all(why):
-    print("1..0 # SKIP " + why)
-    sys.exit(0)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from tap import ok, skip, skip_all, failed, done  # noqa: E402
 
 
 def is_pvm():
@@ -224,10 +201,9 @@ finally:
     if guest and guest.poll() is None:
         guest.kill()
         guest.wait()
-    if failed:
+    if failed():
         print("# console log kept in " + log_path)
     else:
         shutil.rmtree(TMP, ignore_errors=True)
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

@@ -16,32 +16,8 @@ OUT = os.environ.get("LKVM_OUT", ".")
 G = os.path.join(OUT, "tests/guests")
 PAYLOAD = os.path.join(G, "stat-counts.elf")
 N_PIO, N_MMIO, N_CPUID, N_MSR = 100000, 20000, 5000, 5000
-n = 0
-failed = 0
-
-
-def ok(cond, name, diag=None):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        failed += 1
-        for line in str(diag or "").splitlines()[:60]:
-            print("#   " + line)
-    sys.stdout.flush()
-    return cond
-
-
-def skip(name, why):
-    global n
-    n += 1
-    print("ok %d - %s # SKIP %s" % (n, name, why))
-    sys.stdout.flush()
-
-
-def skip_all(why):
-    print("1..0 # SKIP " + why)
-    sys.exit(0)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from tap import ok, skip, skip_all, failed, done  # noqa: E402
 
 
 if not os.path.exists("/dev/kvm"):
@@ -202,8 +178,8 @@ try:
                                 stderr=subprocess.DEVNULL)
         time.sleep(1.5)	# perf opens its counters
     ok(g.nmi(), "NMI starts the counted part")
-    done = g.wait_done()
-    ok(done, "the payload finished its exits")
+    finished = g.wait_done()
+    ok(finished, "the payload finished its exits")
     rc = stop(rec)
     if perf:
         stop(perf)
@@ -425,5 +401,4 @@ try:
 finally:
     cleanup()
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()

@@ -7,16 +7,8 @@ import os, pty, select, signal, sys, termios, time
 
 LKVM = os.environ.get("LKVM", "./lkvm")
 OUT = os.environ.get("LKVM_OUT", ".")
-n = 0
-failed = 0
-
-
-def ok(cond, name):
-    global n, failed
-    n += 1
-    print(("ok" if cond else "not ok") + " %d - %s" % (n, name))
-    if not cond:
-        failed += 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from tap import ok, skip, skip_all, failed, done  # noqa: E402
 
 
 class Guest:
@@ -117,5 +109,4 @@ status = g.wait()
 ok(status == 1 and g.buf.count(b"error") == 1, "a missing kernel: one error line, status 1")
 ok(restored(g), "terminal mode untouched after a start-up error")
 
-print("1..%d" % n)
-sys.exit(1 if failed else 0)
+done()
