@@ -5,7 +5,9 @@
 #        scripts/make-initramfs.sh OUT.cpio [...]   (uncompressed, see below)
 #
 # The image holds Debian's static busybox (/bin/busybox from busybox-static)
-# with a symlink per applet, /dev/console, and tests/linux/init.sh as /init.
+# with a symlink per applet, /dev/console, and tests/linux/init.sh as /init
+# (INIT=FILE in the environment puts another script there instead:
+# scripts/nested-kvm uses that for its L1).
 # With --modules, ROOT is a tree holding lib/modules/KVER (an unpacked
 # linux-image package) and each NAME (module name, '-' and '_' alike) is
 # copied into the image with everything it depends on according to
@@ -24,7 +26,7 @@
 set -eu
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-INIT=$REPO/tests/linux/init.sh
+INIT=${INIT:-$REPO/tests/linux/init.sh}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 msg() { echo "make-initramfs: $*" >&2; }
