@@ -115,9 +115,12 @@ endif
 tests: $(UNIT_BINS) guests
 
 # Every test prints TAP; prove runs unit binaries and the scripts in tests/.
+# tests/lib/tier-exec runs each file where it can: here, or inside the
+# nested-SVM L1 of scripts/nested-kvm when this host's /dev/kvm cannot
+# serve it (no /dev/kvm, or a PVM one for guest user space).
 check: all tests
 	LKVM=$(abspath $(OUT)/lkvm) LKVM_OUT=$(abspath $(OUT)) \
-		prove -f $(UNIT_BINS) tests/*.t
+		prove -f --exec tests/lib/tier-exec $(UNIT_BINS) tests/*.t
 
 # Man pages: lkvm converts its own pages (`lkvm help --man`, builtin-help.c)
 # and `lkvm help` finds them through the directories compiled in below.

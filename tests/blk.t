@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # virtio-blk and its disk backends through the virtio-blk payload
 # (tests/guests/virtio-blk.c) under `lkvm run -d`: reads and writes over

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: host (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # The build's own options: O= out of tree, V=1 full commands, KERNEL_DIR=
 # against a kernel tree's exported uapi headers, make install prefix=.

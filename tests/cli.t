@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: host (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # The lkvm command line: dispatcher, help, version, man pages and the
 # usage-error contract (one error line, exit status 129). TAP output.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # The control socket and lkvm list, stop, pause, resume and debug, against
 # guest payloads: spin (tests/guests/spin.c: a CPL3 loop bumping a counter,

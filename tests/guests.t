@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # Guest payloads (tests/guests/) under `lkvm run`: serial output, exit
 # codes through the debug-exit port, command line and modules, the memory

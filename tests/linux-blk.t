@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: kvm (see tests/lib/tier-exec)
 # linux-blk.t - boot the small test kernel once with three virtio-blk
 # disks and check what its virtio_blk and ext4 drivers do on their own
 # (DESIGN.md sections 4 and 5, Linux tier; the virtio-blk part of issue 3):

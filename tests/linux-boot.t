@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: kvm (see tests/lib/tier-exec)
 # linux-boot.t - boot the small test kernel once and check what the kernel
 # does on its own (DESIGN.md sections 4 and 5, Linux tier).
 #

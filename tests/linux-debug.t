@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # lkvm debug, pause, resume and stop on a Linux guest: one boot of the small
 # test kernel (`make guest-small`), kernel only. Its /init is a static

@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: kvm (see tests/lib/tier-exec)
 # linux-virtio.t - boot the small test kernel once with virtio devices and
 # check what its drivers do on their own (DESIGN.md sections 4 and 5,
 # Linux tier; the virtio part of issue 3 without virtio-blk).

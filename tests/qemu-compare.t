@@ -1,4 +1,5 @@
 #!/bin/bash
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # Every guest payload under lkvm and under QEMU (scripts/qemu-compare.sh):
 # the same serial output and the same exit status. Cases that legitimately

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # lkvm stat against a guest with known exits (tests/guests/stat-counts.c:
 # after an NMI, exactly 100000 PIO writes to port 0x80, 20000 MMIO writes

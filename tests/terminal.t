@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # The terminal: lkvm run on a pseudo-terminal puts it in raw mode, passes
 # typed bytes to the guest's COM1, handles the Ctrl-A escapes, and restores

@@ -75,6 +75,10 @@ boot_timeout() {
 		echo "$LKVM_BOOT_TIMEOUT"
 	elif is_pvm; then
 		echo 900
+	elif [ -n "${NESTED_KVM:-}" ]; then
+		# In scripts/nested-kvm's L1 guest code runs under TCG: a
+		# Linux boot takes 10-60 s depending on the host's load.
+		echo 600
 	else
 		echo 120
 	fi
@@ -146,14 +150,17 @@ boot_log() {
 # lkvm's stdin (the guest console), which stays open until lkvm exits.
 # Sets BOOT_STATUS and BOOT_SECONDS like boot_log.
 boot_interactive() {
-	local log=$1 ready=$2 input=$3 pid start
+	local log=$1 ready=$2 input=$3 pid start fifo
 	shift 3
-	rm -f "$log.fifo" "$log"
-	mkfifo "$log.fifo"
+	# The FIFO lives in a local temp dir: the log's directory may be a
+	# 9p share (scripts/nested-kvm), where mkfifo fails.
+	fifo=$(mktemp -u "${TMPDIR:-/tmp}/lkvm-console.XXXXXX")
+	rm -f "$log"
+	mkfifo "$fifo"
 	start=$EPOCHREALTIME
-	BOOT_STDIN=$log.fifo boot_log "$log" "$@" &
+	BOOT_STDIN=$fifo boot_log "$log" "$@" &
 	pid=$!
-	exec 8>"$log.fifo"
+	exec 8>"$fifo"
 	while kill -0 "$pid" 2>/dev/null && ! grep -qE -- "$ready" "$log" 2>/dev/null; do
 		sleep 0.2
 	done
@@ -161,7 +168,7 @@ boot_interactive() {
 	(trap '' PIPE; printf '%s' "$input" >&8) 2>/dev/null
 	wait "$pid"
 	exec 8>&-
-	rm -f "$log.fifo"
+	rm -f "$fifo"
 	BOOT_STATUS=$(cat "$log.status" 2>/dev/null || echo unknown)
 	BOOT_SECONDS=$(elapsed "$start" "$EPOCHREALTIME")
 	return 0
