@@ -24,7 +24,8 @@ CACHE=${LKVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lkvm}/demo
 # built in; make-initramfs.sh adds their dependencies).
 MODULES="virtio virtio_ring virtio_pci virtio_pci_modern_dev
 	virtio_pci_legacy_dev virtio_blk virtio_net net_failover failover
-	virtio_console virtio_rng rng-core virtio_mmio pvpanic pvpanic-pci"
+	virtio_console virtio_rng rng-core virtio_mmio pvpanic pvpanic-pci
+	button evdev"
 
 msg() { echo "make-guest: $*" >&2; }
 die() { msg "error: $*"; exit 1; }
@@ -44,10 +45,15 @@ ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: *//p')
 [ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no candidate version for $pkg"
 
 env_file=$CACHE/env
-if [ -f "$env_file" ] && grep -qxF "PACKAGE=${pkg}_$ver" "$env_file"; then
+# The initramfs is remade when the module list or its init changes.
+mods_key=$(echo $MODULES | cksum | cut -d' ' -f1)
+if [ -f "$env_file" ] && grep -qxF "PACKAGE=${pkg}_$ver" "$env_file" &&
+	grep -qxF "MODULES_KEY=$mods_key" "$env_file"; then
 	# shellcheck disable=SC1090
 	. "$env_file"
-	if [ -f "$KERNEL" ] && [ -f "$INITRD" ]; then
+	if [ -f "$KERNEL" ] && [ -f "$INITRD" ] &&
+		[ "$INITRD" -nt "$REPO/tests/linux/init.sh" ] &&
+		[ "$INITRD" -nt "$REPO/scripts/make-initramfs.sh" ]; then
 		msg "up to date (${pkg} $ver)"
 		grep -E '^(KERNEL|INITRD|SYSTEM_MAP)=' "$env_file"
 		exit 0
@@ -94,6 +100,7 @@ cp "$root/boot/System.map-$kver" "$sysmap"
 rm -rf "$root"
 cat > "$env_file.tmp" <<EOF
 PACKAGE=${pkg}_$ver
+MODULES_KEY=$mods_key
 KVER=$kver
 KERNEL=$kernel
 INITRD=$initrd

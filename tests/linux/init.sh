@@ -5,7 +5,9 @@
 # 2. loads the modules listed in /etc/modules, one path (relative to
 #    /lib/modules/$(uname -r)) per line, in that order (the build writes them
 #    in dependency order from modules.dep);
-# 3. prints "lkvm-guest: init started (kernel K, N CPUs)";
+# 3. starts busybox acpid when the kernel has an input device (the ACPI
+#    power button through evdev), so `lkvm stop` powers the guest off;
+#    prints "lkvm-guest: init started (kernel K, N CPUs)";
 # 4. runs the command given on the kernel command line, if any, prints
 #    "lkvm-guest: cmd exit status N" and powers off (poweroff -f);
 #    otherwise starts a login shell on the console and powers off when it
@@ -44,6 +46,17 @@ if [ -s /etc/modules ]; then
 		insmod "/lib/modules/$kver/$mod" ||
 			echo "lkvm-guest: insmod $mod failed"
 	done < /etc/modules
+fi
+
+# busybox acpid maps KEY_POWER to its action "PWRF/00000080", a file under
+# its config directory that it runs.
+if ls /dev/input/event* >/dev/null 2>&1; then
+	mkdir -p /etc/acpi/PWRF
+	printf '#!/bin/sh\necho "lkvm-guest: power button: powering off" >/dev/console\nsync\npoweroff -f\n' \
+		> /etc/acpi/PWRF/00000080
+	chmod 755 /etc/acpi/PWRF/00000080
+	: > /etc/acpid.conf
+	acpid -l /dev/null -c /etc/acpi
 fi
 
 echo "lkvm-guest: init started (kernel $kver, $(nproc) CPUs)"
