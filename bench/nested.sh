@@ -1,0 +1,15 @@
+# bench/nested.sh - sourced by each benchmark right after `set -u`: runs the
+# benchmark inside scripts/nested-kvm's SVM L1 when this host has no
+# /dev/kvm, or when BENCH_NESTED=1 asks for it (e.g. to measure the SVM
+# paths on a PVM host). Inside the L1 it says once that it runs nested:
+# guest code runs under QEMU's TCG there, so only the ratios between peers
+# of the same run mean something, not the absolute times.
+# Usage: . "$(dirname "$0")/nested.sh" "$0" "$@"
+if [ -z "${NESTED_KVM:-}" ]; then
+	if [ "${BENCH_NESTED:-0}" = 1 ] || ! [ -e /dev/kvm ]; then
+		echo "# $(basename "$1"): no usable /dev/kvm here or BENCH_NESTED=1: running in the nested-SVM L1 (scripts/nested-kvm)" >&2
+		exec "$(dirname "$1")/../scripts/nested-kvm" --timeout "${BENCH_NESTED_TIMEOUT:-3600}" -- "$@"
+	fi
+else
+	echo "# $(basename "$1"): running nested: SVM L1 under QEMU TCG; compare ratios, not times"
+fi
