@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hv/kvm.h"
+#include "hv/kvm_diag.h"
 #include "hv/x86/cpuid.h"
 #include "hv/x86/emulate.h"
 #include "util/log.h"
@@ -145,13 +146,16 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 	bus_init(&kvm->pio, "pio");
 	bus_init(&kvm->mmio, "mmio");
 
-	kvm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	kvm->sys_fd = open(kvm_dev_path(), O_RDWR | O_CLOEXEC);
 	if (kvm->sys_fd < 0) {
-		if (errno == ENOENT)
-			pr_err("/dev/kvm does not exist: load the kvm module (kvm_intel, kvm_amd or kvm_pvm) or enable virtualization");
-		else
-			pr_err("cannot open /dev/kvm: %s (add yourself to the kvm group)",
-			       strerror(errno));
+		struct kvm_dev_facts f;
+		char grp[64], msg[1024];
+
+		kvm_dev_probe(kvm_dev_path(), &f, grp, sizeof(grp));
+		if (kvm_dev_diagnose(&f, msg, sizeof(msg)) == KVM_DEV_OK)
+			snprintf(msg, sizeof(msg), "cannot open %s: %s", kvm_dev_path(),
+				 strerror(errno));
+		pr_err("%s", msg);
 		return -1;
 	}
 	ret = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
