@@ -19,6 +19,7 @@
 #include "hv/x86/boot.h"
 #include "hv/x86/debug_exit.h"
 #include "hv/x86/emulate.h"
+#include "hv/x86/inputs.h"
 #include "hv/x86/legacy.h"
 #include "hv/x86/serial8250.h"
 #include "util/ctl-client.h"
@@ -43,6 +44,7 @@ static struct vm_config cfg;
 static const char *console_arg;
 static const char *virtio_transport_arg;
 static const char *loglevel_arg;
+static const char *mem_arg;
 
 static int add_module(const char *path, const char *string)
 {
@@ -111,6 +113,20 @@ static int opt_debug_exit(const struct option *opt __unused, const char *arg, in
 	}
 	cfg.debug_exit_port = port;
 	cfg.debug_exit_size = size;
+	return 0;
+}
+
+/* -m SIZE: bytes in *@out; -1 if not a size, -2 if outside [MIN_RAM,
+ * MAX_RAM] (zero and sizes beyond 64 bits are out of range too). */
+static int parse_mem(const char *arg, u64 *out)
+{
+	u64 size;
+
+	if (parse_size(arg, SZ_1M, &size))
+		return errno == ERANGE ? -2 : -1;
+	if (size < MIN_RAM || size > MAX_RAM)
+		return -2;
+	*out = size;
 	return 0;
 }
 
@@ -241,7 +257,7 @@ int cmd_run(int argc, const char **argv)
 	static struct kvm kvm;
 	struct boot_cpu_state cpu = { 0 };
 	char searched[1024], name[64];
-	int status;
+	int status, bad;
 	const struct option options[] = {
 		OPT_GROUP("Basic options:"),
 		OPT_STRING('k', "kernel", &cfg.kernel, "FILE",
@@ -251,8 +267,8 @@ int cmd_run(int argc, const char **argv)
 		OPT_CALLBACK(0, "module", NULL, "FILE[,STRING]",
 			     "multiboot module with its string; repeatable", opt_module),
 		OPT_STRING('p', "params", &cfg.params, "PARAMS", "kernel command line"),
-		OPT_SIZE('m', "mem", &cfg.ram_size, "SIZE",
-			 SZ_1M, "guest RAM, suffix K, M, G (default M; 512M)"),
+		OPT_STRING('m', "mem", &mem_arg, "SIZE",
+			   "guest RAM, 4M to 1T, suffix K, M, G, T (default M; 512M)"),
 		OPT_UINTEGER('c', "cpus", &cfg.nr_cpus, "number of vCPUs (default 1)"),
 		OPT_STRING(0, "name", &cfg.name, "NAME", "guest name (default guest-<pid>)"),
 		OPT_STRING(0, "console", &console_arg, "serial|virtio",
@@ -313,9 +329,13 @@ int cmd_run(int argc, const char **argv)
 					    virtio_transport_arg);
 		cfg.virtio_transport = t;
 	}
-	if (cfg.ram_size < MIN_RAM || cfg.ram_size > MAX_RAM)
-		parse_options_error("run", "-m %lluM is out of range: give 4M to 1T",
-				    (unsigned long long)(cfg.ram_size >> 20));
+	if (mem_arg) {
+		int r = parse_mem(mem_arg, &cfg.ram_size);
+
+		if (r < 0)
+			parse_options_error("run", "-m '%.64s' %s: give 4M to 1T, such as 512M or 2G (a plain number is MiB)",
+					    mem_arg, r == -2 ? "is out of range" : "is not a size");
+	}
 	cfg.ram_size = ALIGN_UP(cfg.ram_size, SZ_1M);
 	if (cfg.nr_cpus < 1 || cfg.nr_cpus > ACPI_MAX_CPUS)
 		parse_options_error("run", "-c %d is out of range: give 1 to %d",
@@ -338,9 +358,13 @@ int cmd_run(int argc, const char **argv)
 		pr_info("booting %s", cfg.kernel);
 	}
 
-	for (int i = 0; i < cfg.nr_disks; i++)	/* -d: one clear line, before any set-up */
-		if (disk_check_path(cfg.disks[i]->path) < 0)
-			return EXIT_LKVM_ERROR;
+	/* Fail early: every input is read and checked, each bad one gets its
+	 * own line, and only then is /dev/kvm opened. */
+	bad = boot_check_inputs(&cfg, NULL);
+	for (int i = 0; i < cfg.nr_disks; i++)
+		bad += disk_check_path(cfg.disks[i]->path) < 0;
+	if (bad)
+		return EXIT_LKVM_ERROR;
 	if (kvm_init(&kvm, &cfg) < 0 || init_devices(&kvm) < 0 ||
 	    boot_load(&kvm, &cpu) < 0) {
 		kvm_teardown(&kvm);

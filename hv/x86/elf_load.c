@@ -58,7 +58,7 @@ static int seg_check(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph,
 		return set_err(err, errlen,
 			       "segment %zu: data at file offset %#llx+%#llx lies outside the %zu-byte file",
 			       i, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, len);
-	if (!gpa_to_hva(mem, ph->p_paddr, ph->p_memsz))
+	if (mem && !gpa_to_hva(mem, ph->p_paddr, ph->p_memsz))
 		return seg_misfit(mem, i, ph, err, errlen);
 	return 0;
 }
@@ -159,7 +159,7 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 	}
 
 	/* Pass 2: copy; every range was checked in pass 1. */
-	for (size_t i = 0; i < phnum; i++) {
+	for (size_t i = 0; mem && i < phnum; i++) {
 		u8 *dst;
 
 		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || !ph.p_memsz)

@@ -29,7 +29,8 @@ struct elf_image {
  * The entry is e_entry; if it is a virtual address (inside a segment's
  * [p_vaddr, p_vaddr + p_memsz) and in no segment's physical range) it is
  * translated through that segment.
- * @mem: guest RAM; every segment must lie inside one bank.
+ * @mem: guest RAM; every segment must lie inside one bank. NULL checks the
+ *       image only (headers, segments inside the file) and copies nothing.
  * @img: out. @err, @errlen: out, a one-line reason on failure.
  * Errors: not ELF, not ELFCLASS64 little-endian EM_X86_64, no PT_LOAD,
  * p_filesz > p_memsz, data outside the file, a segment outside guest RAM,
