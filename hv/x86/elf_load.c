@@ -47,9 +47,10 @@ static int seg_misfit(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph
 		       (unsigned long long)(mem->ram_size >> 20));
 }
 
-/* The checks gABI and our memory impose on one PT_LOAD header. */
+/* The checks gABI and our memory impose on one PT_LOAD header; it must
+ * not overlap [@avoid, @avoid + @avoid_size) either. */
 static int seg_check(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph, size_t len,
-		     char *err, size_t errlen)
+		     u64 avoid, u64 avoid_size, char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
 		return set_err(err, errlen, "segment %zu: p_filesz %#llx is larger than p_memsz %#llx",
@@ -60,11 +61,23 @@ static int seg_check(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph,
 			       i, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, len);
 	if (mem && !gpa_to_hva(mem, ph->p_paddr, ph->p_memsz))
 		return seg_misfit(mem, i, ph, err, errlen);
+	/* in RAM, so p_paddr + p_memsz does not wrap */
+	if (avoid_size && ph->p_paddr < avoid + avoid_size && avoid < ph->p_paddr + ph->p_memsz)
+		return set_err(err, errlen,
+			       "segment %zu at %#llx+%#llx overlaps the guest RAM at %#llx+%#llx where it was decompressed",
+			       i, (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
+			       (unsigned long long)avoid, (unsigned long long)avoid_size);
 	return 0;
 }
 
 int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_image *img,
 	     char *err, size_t errlen)
+{
+	return elf_load_outside(mem, elf, len, 0, 0, img, err, errlen);
+}
+
+int elf_load_outside(const struct guest_mem *mem, const u8 *elf, size_t len, u64 avoid,
+		     u64 avoid_size, struct elf_image *img, char *err, size_t errlen)
 {
 	GElf_Ehdr eh;
 	GElf_Phdr ph;
@@ -129,7 +142,7 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 		}
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
-		if (seg_check(mem, i, &ph, len, err, errlen))
+		if (seg_check(mem, i, &ph, len, avoid, avoid_size, err, errlen))
 			goto out;
 		nload++;
 		lo = MIN(lo, ph.p_paddr);

@@ -41,6 +41,14 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 	     char *err, size_t errlen);
 
 /*
+ * elf_load_outside - elf_load(), with @elf itself in guest RAM at
+ * [@avoid, @avoid + @avoid_size) (GPAs): a segment that would overlap it is
+ * refused before anything is copied. @avoid_size 0 checks nothing.
+ */
+int elf_load_outside(const struct guest_mem *mem, const u8 *elf, size_t len, u64 avoid,
+		     u64 avoid_size, struct elf_image *img, char *err, size_t errlen);
+
+/*
  * elf_class - is @buf (@len bytes) an ELF file (gABI 4.1 "ELF
  * Identification")? Returns 64 for ELFCLASS64, 32 for ELFCLASS32, 0 if it
  * is not ELF or the class byte is invalid.
