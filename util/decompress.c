@@ -18,6 +18,7 @@
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "util/decompress.h"
 
@@ -96,6 +97,7 @@ struct sink {
 	size_t window_end;	/* fixed: end of the window the decoder may write */
 	bool done;		/* the progress hook has all it needs */
 	size_t in_piece;	/* fixed: next input piece for paced decoders */
+	size_t step;		/* fixed: next output window (step_of()) */
 	size_t in_dropped;	/* input bytes reported to ops->consumed */
 	const u8 *in;
 	const struct decompress_ops *ops;
@@ -103,6 +105,8 @@ struct sink {
 
 /* Largest output window handed to a decoder in a fixed region. */
 #define STEP		(1U << 20)
+/* The first output window in a fixed region. */
+#define FIRST_STEP	(64U << 10)
 /* Input pieces in a fixed region start this small and double up to STEP. */
 #define FIRST_PIECE	256
 /* ops->consumed is called once this much more input has been read. */
@@ -178,10 +182,19 @@ static int sink_room(struct dctx *d, struct sink *s, size_t most, size_t *room)
 	return 0;
 }
 
-/* The window size for decoders that keep their own small history. */
-static size_t step_of(const struct sink *s)
+/* The window size for decoders that keep their own small history: in a
+ * fixed region it starts small, so that the work memory decoders allocate
+ * on their first call (libbz2's block arrays, liblzma's dictionary) finds
+ * room at the region's end, and doubles up to STEP. */
+static size_t step_of(struct sink *s)
 {
-	return s->fixed ? STEP : CHUNK_MAX;
+	if (!s->fixed)
+		return CHUNK_MAX;
+	if (!s->step)
+		s->step = FIRST_STEP;
+	else if (s->step < STEP)
+		s->step *= 2;
+	return s->step;
 }
 
 /* The next input piece from @pos (of @len): paced in a fixed region so that
@@ -417,7 +430,7 @@ static int do_lzma(struct dctx *d, bool xz, const u8 *in, size_t len, struct sin
 	while (!s->done) {
 		size_t in_before, out_room;
 
-		if (sink_room(d, s, s->fixed ? STEP : SIZE_MAX, &out_room))
+		if (sink_room(d, s, s->fixed ? step_of(s) : SIZE_MAX, &out_room))
 			goto out;
 		if (!ls.avail_in && pos < len) {
 			ls.next_in = in + pos;
@@ -476,6 +489,12 @@ static int do_zstd(struct dctx *d, const u8 *in, size_t len, struct sink *s)
 				: (ZSTD_outBuffer){ s->p + s->len, room, 0 };
 		before = obuf.pos;
 		ret = ZSTD_decompressStream(z, &obuf, &ib);
+		if (ZSTD_isError(ret) && s->fixed &&
+		    ZSTD_getErrorCode(ret) == ZSTD_error_dstSize_tooSmall) {
+			s->len = obuf.pos;
+			sink_fail(d, s, -1);
+			goto out;
+		}
 		if (ZSTD_isError(ret)) {
 			corrupt(d, ZSTD_getErrorName(ret));
 			goto out;

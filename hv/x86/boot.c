@@ -252,7 +252,6 @@ static void drop_pages(void *arg __unused, const u8 *in, size_t n)
 static int host_decompress(struct kvm *kvm, const char *path, const struct bzimage *bz,
 			   struct linux_image *li)
 {
-	const struct vm_config *cfg = kvm->cfg;
 	enum compression c = compression_detect(bz->payload, bz->payload_size);
 	struct vmlinux_stream vs = { 0 };
 	const struct decompress_ops ops = { vmlinux_progress, drop_pages, &vs };
@@ -270,8 +269,8 @@ static int host_decompress(struct kvm *kvm, const char *path, const struct bzima
 	}
 	if (decompress_into(bz->payload, bz->payload_size, region, top - lo, &ops, &vlen,
 			    err, sizeof(err)) < 0) {
-		pr_err("kernel '%s': %s (%llu MiB of RAM: try a larger -m or --no-host-decompress)",
-		       path, err, (unsigned long long)(cfg->ram_size >> 20));
+		pr_err("kernel '%s': %s%s", path, err,
+		       strstr(err, "-m") ? "" : " (try a larger -m, or --no-host-decompress)");
 		return -1;
 	}
 	pr_info("decompressed the %s payload of %s on the host into guest RAM at %#llx: %zu -> %zu bytes in %llu ms",
