@@ -270,7 +270,8 @@ static int host_decompress(struct kvm *kvm, const char *path, const struct bzima
 	if (decompress_into(bz->payload, bz->payload_size, region, top - lo, &ops, &vlen,
 			    err, sizeof(err)) < 0) {
 		pr_err("kernel '%s': %s%s", path, err,
-		       strstr(err, "-m") ? "" : " (try a larger -m, or --no-host-decompress)");
+		       strstr(err, "-m") ? "" : strstr(err, "room") || strstr(err, "memory") ?
+		       " (use a larger -m, or --no-host-decompress)" : " (try --no-host-decompress)");
 		return -1;
 	}
 	pr_info("decompressed the %s payload of %s on the host into guest RAM at %#llx: %zu -> %zu bytes in %llu ms",
