@@ -215,30 +215,22 @@ static int init_devices(struct kvm *kvm)
 	return 0;
 }
 
-/* Peak RSS in bytes (VmHWM), or 0 if /proc is not there. */
-static u64 peak_rss(void)
-{
-	char line[256];
-	unsigned long long kb = 0;
-	FILE *fp = fopen("/proc/self/status", "r");
-
-	if (!fp)
-		return 0;
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
-			break;
-	fclose(fp);
-	return kb * 1024;
-}
-
-/* What lkvm itself costs in memory: peak RSS minus the guest RAM touched. */
+/*
+ * What lkvm itself costs in memory: peak RSS minus the guest RAM touched.
+ * When host decompression gave guest RAM back, the peak may be from then:
+ * lkvm's own was measured at that moment, and holds unless a later peak
+ * came.
+ */
 static void report_memory(struct kvm *kvm)
 {
-	u64 hwm = peak_rss(), ram = kvm_ram_resident(kvm);
+	u64 hwm = kvm_peak_rss(), ram = kvm_ram_resident(kvm);
+	u64 own = hwm > ram ? hwm - ram : 0;
 
+	if (kvm->load_hwm && hwm <= kvm->load_hwm)
+		own = kvm->load_own;
 	pr_info("memory: peak RSS %llu KiB, guest RAM touched %llu KiB, lkvm's own %llu KiB",
 		(unsigned long long)(hwm >> 10), (unsigned long long)(ram >> 10),
-		(unsigned long long)((hwm > ram ? hwm - ram : 0) >> 10));
+		(unsigned long long)(own >> 10));
 }
 
 static void print_end(struct kvm *kvm)

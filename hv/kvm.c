@@ -569,6 +569,21 @@ int kvm_run_vcpus(struct kvm *kvm)
 	return kvm->exit_status;
 }
 
+u64 kvm_peak_rss(void)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	FILE *fp = fopen("/proc/self/status", "r");
+
+	if (!fp)
+		return 0;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb * 1024;
+}
+
 u64 kvm_ram_resident(struct kvm *kvm)
 {
 	const size_t chunk = 64 * SZ_1M;

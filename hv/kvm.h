@@ -87,6 +87,9 @@ struct kvm {
 	/* Boot result, used by the register dump: where the kernel's symbols are. */
 	const char *symbols_path;
 	bool is_linux;
+	/* Host decompression gave its guest RAM back (boot.c): VmHWM and
+	 * lkvm's own bytes (VmHWM - guest RAM resident) just before; 0 if not. */
+	u64 load_hwm, load_own;
 
 	/* Kernel parameters devices add for a Linux guest (virtio-mmio's
 	 * "virtio_mmio.device=..."), space-separated, or NULL; boot_linux()
@@ -152,6 +155,10 @@ int kvm_run_vcpus(struct kvm *kvm);
  * over the RAM mapping): what the guest has touched. 0 before kvm_init.
  */
 u64 kvm_ram_resident(struct kvm *kvm);
+
+/* kvm_peak_rss - this process's peak RSS in bytes (VmHWM of
+ * /proc/self/status, proc(5)), or 0 if it cannot be read. */
+u64 kvm_peak_rss(void);
 
 /*
  * kvm_cmdline_append - add the kernel parameter @word to kvm->cmdline_extra

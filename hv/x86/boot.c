@@ -242,6 +242,27 @@ static void drop_pages(void *arg __unused, const u8 *in, size_t n)
 }
 
 /*
+ * Give the guest RAM host decompression used back to the host
+ * (MADV_DONTNEED: the guest finds zeros there, as in any untouched RAM),
+ * after noting lkvm's own memory at this peak for the memory report.
+ */
+static void release_region(struct kvm *kvm, u8 *region, size_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi;
+	u64 hwm = kvm_peak_rss(), ram = kvm_ram_resident(kvm);
+
+	if (pg <= 0)
+		return;
+	lo = ALIGN_UP((uintptr_t)region, (uintptr_t)pg);
+	hi = ALIGN_DOWN((uintptr_t)region + size, (uintptr_t)pg);
+	if (hi <= lo || madvise((void *)lo, hi - lo, MADV_DONTNEED) < 0)
+		return;
+	kvm->load_hwm = hwm;
+	kvm->load_own = hwm > ram ? hwm - ram : 0;
+}
+
+/*
  * Host decompression straight into guest RAM: the payload is decoded into
  * the free RAM above what the kernel needs (pref_address + init_size, up to
  * the end of the first bank), the decoders' work memory comes from the top
@@ -283,6 +304,7 @@ static int host_decompress(struct kvm *kvm, const char *path, const struct bzima
 	}
 	li->entry = img.entry;
 	li->kernel_end = MAX(li->kernel_end, img.load_end);
+	release_region(kvm, region, top - lo);
 	return 0;
 }
 

@@ -902,6 +902,10 @@ static void test_bombs(const u8 *elf, size_t elf_len)
 	res = ram_resident(&v);
 	ok(res < (8ULL << 20), "... decoding stopped at the vmlinux's end: %llu KiB of RAM touched",
 	   (unsigned long long)(res >> 10));
+	/* the decompressed file was at ALIGN_UP(pref_address + init_size, 2M) */
+	ok(memcmp(v.ram + KLOAD + BZ_INIT_SIZE, ELFMAG, SELFMAG) != 0 &&
+	   v.ram[KLOAD + BZ_INIT_SIZE] == 0 && v.kvm.load_hwm > 0,
+	   "... and the RAM it was decompressed in was given back (zeros there now)");
 	vm_free(&v);
 	free(bz);
 	free(c);
