@@ -233,6 +233,49 @@ static void report_memory(struct kvm *kvm)
 		(unsigned long long)(own >> 10));
 }
 
+/*
+ * Start-up accounting: when each phase of cmd_run() ended (now_ns()), for
+ * the "phases" line at --loglevel info that bench/start reads.
+ */
+enum phase {
+	PH_START, PH_PARSE, PH_INPUTS, PH_KVM, PH_DEVICES, PH_BOOT, PH_VCPUS, PH_SETUP,
+	PH_FIRST_RUN, PH_END, PH_STOP, PH_TEARDOWN, NR_PHASES
+};
+static const char *const phase_names[NR_PHASES] = {
+	[PH_PARSE] = "parse", [PH_INPUTS] = "inputs", [PH_KVM] = "kvm",
+	[PH_DEVICES] = "devices", [PH_BOOT] = "boot", [PH_VCPUS] = "vcpus",
+	[PH_SETUP] = "setup", [PH_FIRST_RUN] = "first-run", [PH_END] = "guest",
+	[PH_STOP] = "stop", [PH_TEARDOWN] = "teardown",
+};
+static u64 phase_ns[NR_PHASES];
+
+static void phase(enum phase p)
+{
+	phase_ns[p] = now_ns();
+}
+
+/* One line: each phase's duration in microseconds, then the total. A phase
+ * that did not happen (0) counts as ending with the one before it. */
+static void report_phases(void)
+{
+	char line[512];
+	size_t n = 0;
+	u64 start = phase_ns[PH_START] / 1000, prev = start;	/* us: the parts add up */
+
+	for (int p = PH_PARSE; p < NR_PHASES; p++) {
+		u64 t = phase_ns[p] ? phase_ns[p] / 1000 : prev;
+
+		if (t < prev)
+			t = prev;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s %llu ", phase_names[p],
+				      (unsigned long long)(t - prev));
+		prev = t;
+		if (n >= sizeof(line))
+			return;
+	}
+	pr_info("phases (us): %stotal %llu", line, (unsigned long long)(prev - start));
+}
+
 static void print_end(struct kvm *kvm)
 {
 	if (kvm->end == VM_END_POWEROFF || kvm->end == VM_END_REBOOT ||
@@ -299,6 +342,7 @@ int cmd_run(int argc, const char **argv)
 	cfg.virtio_transport = VIRTIO_TRANSPORT_PCI;
 	cfg.rng_transport = -1;
 
+	phase(PH_START);
 	argc = parse_options(argc, argv, options, run_usage, 0);
 	if (argc > 0)
 		parse_options_error("run", "unexpected argument '%s' (the kernel goes after -k)",
@@ -350,6 +394,7 @@ int cmd_run(int argc, const char **argv)
 		pr_info("booting %s", cfg.kernel);
 	}
 
+	phase(PH_PARSE);
 	/* Fail early: every input is read and checked, each bad one gets its
 	 * own line, and only then is /dev/kvm opened. */
 	bad = boot_check_inputs(&cfg, NULL);
@@ -357,8 +402,9 @@ int cmd_run(int argc, const char **argv)
 		bad += disk_check_path(cfg.disks[i]->path) < 0;
 	if (bad)
 		return EXIT_LKVM_ERROR;
-	if (kvm_init(&kvm, &cfg) < 0 || init_devices(&kvm) < 0 ||
-	    boot_load(&kvm, &cpu) < 0) {
+	phase(PH_INPUTS);
+	if (kvm_init(&kvm, &cfg) < 0 || (phase(PH_KVM), init_devices(&kvm) < 0) ||
+	    (phase(PH_DEVICES), boot_load(&kvm, &cpu) < 0)) {
 		kvm_teardown(&kvm);
 		return EXIT_LKVM_ERROR;
 	}
@@ -370,6 +416,7 @@ int cmd_run(int argc, const char **argv)
 			return EXIT_LKVM_ERROR;
 		}
 	}
+	phase(PH_BOOT);
 	if (kvm_create_vcpus(&kvm) < 0 || boot_setup_bsp(&kvm.vcpus[0], &cpu) < 0) {
 		kvm_teardown(&kvm);
 		return EXIT_LKVM_ERROR;
@@ -379,6 +426,7 @@ int cmd_run(int argc, const char **argv)
 			"but its user space cannot run here (system calls fault inside the host's "
 			"kvm_pvm module); see 'lkvm help run'");
 
+	phase(PH_VCPUS);
 	term_init();
 	if (term_install_signals(&kvm) < 0) {
 		kvm_teardown(&kvm);
@@ -398,6 +446,7 @@ int cmd_run(int argc, const char **argv)
 	term_start_input(&kvm, control_console_deliver,
 			 cfg.console == CONSOLE_VIRTIO ? NULL : serial8250_console());
 
+	phase(PH_SETUP);
 	status = kvm_run_vcpus(&kvm);
 	virtio_exit_all();	/* join the device I/O threads */
 	control_stop();
@@ -411,6 +460,11 @@ int cmd_run(int argc, const char **argv)
 		pr_debug("vCPU %d: %llu exits to lkvm, %llu instructions finished by lkvm",
 			 i, (unsigned long long)kvm.vcpus[i].nr_exits,
 			 (unsigned long long)kvm.vcpus[i].nr_emulated);
+	phase_ns[PH_FIRST_RUN] = kvm.first_run_ns;
+	phase_ns[PH_END] = kvm.end_ns;
+	phase(PH_STOP);
 	kvm_teardown(&kvm);
+	phase(PH_TEARDOWN);
+	report_phases();
 	return status;
 }

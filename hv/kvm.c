@@ -235,6 +235,7 @@ void vm_request_exit(struct kvm *kvm, enum vm_end end, int status,
 	vsnprintf(kvm->end_msg, sizeof(kvm->end_msg), fmt, ap);
 	va_end(ap);
 	kvm->exit_status = status;
+	kvm->end_ns = now_ns();
 	__atomic_store_n(&kvm->end, end, __ATOMIC_RELEASE);
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		vcpu_kick(&kvm->vcpus[i]);
@@ -491,6 +492,8 @@ static void *vcpu_thread(void *arg)
 			vcpu_wait_unpaused(vcpu);
 			continue;
 		}
+		if (vcpu->id == 0 && !vcpu->kvm->first_run_ns)
+			vcpu->kvm->first_run_ns = now_ns();
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;

@@ -74,6 +74,10 @@ struct kvm {
 	enum vm_end end;
 	int exit_status;
 	char end_msg[256];
+	/* Start-up accounting (now_ns()): just before vCPU 0's first KVM_RUN
+	 * (written by its thread, read after the join), and when the end was
+	 * requested (under end_lock). 0 until then. */
+	u64 first_run_ns, end_ns;
 
 	/* Pause: vm_pause() raises pause_req and waits until every running
 	 * vCPU thread sits in vcpu_wait_unpaused(); vm_resume() releases them. */
