@@ -218,16 +218,19 @@ static int init_devices(struct kvm *kvm)
 /*
  * What lkvm itself costs in memory: peak RSS minus the guest RAM touched.
  * When host decompression gave guest RAM back, the peak may be from then:
- * lkvm's own was measured at that moment, and holds unless a later peak
- * came.
+ * lkvm's own was measured at that moment, plus whatever the peak grew by
+ * since (VmHWM is kept in batches, so it may even read a little lower).
  */
 static void report_memory(struct kvm *kvm)
 {
 	u64 hwm = kvm_peak_rss(), ram = kvm_ram_resident(kvm);
 	u64 own = hwm > ram ? hwm - ram : 0;
 
-	if (kvm->load_hwm && hwm <= kvm->load_hwm)
-		own = kvm->load_own;
+	pr_debug("memory: at host decompression's peak: VmHWM %llu KiB, lkvm's own %llu KiB",
+		 (unsigned long long)(kvm->load_hwm >> 10), (unsigned long long)(kvm->load_own >> 10));
+	/* Both are upper bounds: growth since that peak may all be lkvm's. */
+	if (kvm->load_hwm)
+		own = MIN(own, kvm->load_own + (hwm > kvm->load_hwm ? hwm - kvm->load_hwm : 0));
 	pr_info("memory: peak RSS %llu KiB, guest RAM touched %llu KiB, lkvm's own %llu KiB",
 		(unsigned long long)(hwm >> 10), (unsigned long long)(ram >> 10),
 		(unsigned long long)(own >> 10));

@@ -151,13 +151,31 @@ struct linux_image {
 	bool have_hdr;		/* hdr came from a bzImage */
 };
 
+/* decompress_ops.consumed and elf_load_opts.copied: drop the pages of the
+ * mapped kernel file that have been read (they would count as lkvm's
+ * memory until exit; read again, they come back from the file). */
+static void drop_pages(void *arg __unused, const u8 *in, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi;
+
+	if (pg <= 0)
+		return;
+	lo = ALIGN_DOWN((uintptr_t)in, (uintptr_t)pg);
+	hi = ALIGN_DOWN((uintptr_t)in + n, (uintptr_t)pg);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 static int load_vmlinux(struct kvm *kvm, const char *what, const u8 *elf, size_t len,
 			struct linux_image *li)
 {
 	struct elf_image img;
 	char err[256];
 
-	if (elf_load(&kvm->mem, elf, len, &img, err, sizeof(err)) < 0) {
+	/* @elf is the mapped kernel file: drop its pages once copied */
+	if (elf_load_opts(&kvm->mem, elf, len, &(struct elf_load_opts){ .copied = drop_pages },
+			  &img, err, sizeof(err)) < 0) {
 		pr_err("%s: %s", what, err);
 		return -1;
 	}
@@ -226,20 +244,6 @@ too_big:
 		       cap >> 20);
 }
 
-/* decompress_ops.consumed: drop the pages of the mapped kernel file that
- * the decoder has read (they would count as lkvm's memory until exit). */
-static void drop_pages(void *arg __unused, const u8 *in, size_t n)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	uintptr_t lo, hi;
-
-	if (pg <= 0)
-		return;
-	lo = ALIGN_DOWN((uintptr_t)in, (uintptr_t)pg);
-	hi = ALIGN_DOWN((uintptr_t)in + n, (uintptr_t)pg);
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_DONTNEED);
-}
 
 /*
  * Give the guest RAM host decompression used back to the host
@@ -298,7 +302,8 @@ static int host_decompress(struct kvm *kvm, const char *path, const struct bzima
 	pr_info("decompressed the %s payload of %s on the host into guest RAM at %#llx: %zu -> %zu bytes in %llu ms",
 		compression_name(c), path, (unsigned long long)lo, bz->payload_size, vlen,
 		(unsigned long long)((now_ns() - t0) / 1000000));
-	if (elf_load_outside(&kvm->mem, region, vlen, lo, vlen, &img, err, sizeof(err)) < 0) {
+	if (elf_load_opts(&kvm->mem, region, vlen, &(struct elf_load_opts){ .avoid = lo, .avoid_size = vlen },
+			  &img, err, sizeof(err)) < 0) {
 		pr_err("kernel '%s': %s", path, err);
 		return -1;
 	}

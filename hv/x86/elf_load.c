@@ -73,12 +73,16 @@ static int seg_check(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph,
 int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_image *img,
 	     char *err, size_t errlen)
 {
-	return elf_load_outside(mem, elf, len, 0, 0, img, err, errlen);
+	return elf_load_opts(mem, elf, len, NULL, img, err, errlen);
 }
 
-int elf_load_outside(const struct guest_mem *mem, const u8 *elf, size_t len, u64 avoid,
-		     u64 avoid_size, struct elf_image *img, char *err, size_t errlen)
+/* Copies go in pieces of this size, each reported to opts->copied. */
+#define COPY_PIECE (1U << 20)
+
+int elf_load_opts(const struct guest_mem *mem, const u8 *elf, size_t len,
+		  const struct elf_load_opts *opts, struct elf_image *img, char *err, size_t errlen)
 {
+	u64 avoid = opts ? opts->avoid : 0, avoid_size = opts ? opts->avoid_size : 0;
 	GElf_Ehdr eh;
 	GElf_Phdr ph;
 	size_t phnum, nload = 0;
@@ -178,8 +182,13 @@ int elf_load_outside(const struct guest_mem *mem, const u8 *elf, size_t len, u64
 		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		dst = gpa_to_hva(mem, ph.p_paddr, ph.p_memsz);
-		if (ph.p_filesz)
-			memcpy(dst, elf + ph.p_offset, ph.p_filesz);
+		for (u64 off = 0; off < ph.p_filesz; off += COPY_PIECE) {
+			size_t n = (size_t)MIN((u64)COPY_PIECE, ph.p_filesz - off);
+
+			memcpy(dst + off, elf + ph.p_offset + off, n);
+			if (opts && opts->copied)
+				opts->copied(opts->arg, elf + ph.p_offset + off, n);
+		}
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 	}
 	img->entry = entry;

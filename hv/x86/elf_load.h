@@ -40,13 +40,21 @@ struct elf_image {
 int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_image *img,
 	     char *err, size_t errlen);
 
-/*
- * elf_load_outside - elf_load(), with @elf itself in guest RAM at
- * [@avoid, @avoid + @avoid_size) (GPAs): a segment that would overlap it is
- * refused before anything is copied. @avoid_size 0 checks nothing.
- */
-int elf_load_outside(const struct guest_mem *mem, const u8 *elf, size_t len, u64 avoid,
-		     u64 avoid_size, struct elf_image *img, char *err, size_t errlen);
+/* How elf_load_opts() differs from elf_load(). */
+struct elf_load_opts {
+	/* @elf itself lies in guest RAM at [avoid, avoid + avoid_size) (GPAs):
+	 * a segment that would overlap it is refused before anything is
+	 * copied. avoid_size 0 checks nothing. */
+	u64 avoid, avoid_size;
+	/* Called after each piece (at most 1 MiB) of @elf is copied, with the
+	 * piece's source, e.g. to drop the pages of a mapped file. May be NULL. */
+	void (*copied)(void *arg, const u8 *src, size_t n);
+	void *arg;
+};
+
+/* elf_load_opts - elf_load() with @opts (NULL: none). Same returns. */
+int elf_load_opts(const struct guest_mem *mem, const u8 *elf, size_t len,
+		  const struct elf_load_opts *opts, struct elf_image *img, char *err, size_t errlen);
 
 /*
  * elf_class - is @buf (@len bytes) an ELF file (gABI 4.1 "ELF
