@@ -83,6 +83,15 @@ bad_input "missing disk" "\-d $TMP/no-disk: No such file or directory" \
 bad_input "symbols without symbols" "\-\-symbols $TMP/random: " \
 	-k "$VML" --symbols "$TMP/random"
 
+# a multiboot image takes modules: a missing one is named as such
+HELLO=${LKVM_OUT:-.}/tests/guests/hello.elf
+if [ -f "$HELLO" ]; then
+	bad_input "missing multiboot module" "module '$TMP/no-mod': No such file or directory" \
+		-k "$HELLO" --module "$TMP/no-mod,some string"
+else
+	N=$((N + 1)); echo "ok $N # SKIP no $HELLO (make tests)"
+fi
+
 # every bad input at once: one line each
 run_nokvm -k "$TMP/nope" -i "$TMP/no-initrd" -d "$TMP/no-disk"
 [ "$rc" = 1 ] && [ "$(errs)" = 3 ] && grep -q "kernel '$TMP/nope'" "$TMP/err" &&
