@@ -19,6 +19,7 @@
 #include "hv/x86/boot.h"
 #include "hv/x86/debug_exit.h"
 #include "hv/x86/emulate.h"
+#include "hv/x86/inputs.h"
 #include "hv/x86/legacy.h"
 #include "hv/x86/serial8250.h"
 #include "util/ctl-client.h"
@@ -43,6 +44,7 @@ static struct vm_config cfg;
 static const char *console_arg;
 static const char *virtio_transport_arg;
 static const char *loglevel_arg;
+static const char *mem_arg;
 
 static int add_module(const char *path, const char *string)
 {
@@ -111,6 +113,20 @@ static int opt_debug_exit(const struct option *opt __unused, const char *arg, in
 	}
 	cfg.debug_exit_port = port;
 	cfg.debug_exit_size = size;
+	return 0;
+}
+
+/* -m SIZE: bytes in *@out; -1 if not a size, -2 if outside [MIN_RAM,
+ * MAX_RAM] (zero and sizes beyond 64 bits are out of range too). */
+static int parse_mem(const char *arg, u64 *out)
+{
+	u64 size;
+
+	if (parse_size(arg, SZ_1M, &size))
+		return errno == ERANGE ? -2 : -1;
+	if (size < MIN_RAM || size > MAX_RAM)
+		return -2;
+	*out = size;
 	return 0;
 }
 
@@ -199,30 +215,68 @@ static int init_devices(struct kvm *kvm)
 	return 0;
 }
 
-/* Peak RSS in bytes (VmHWM), or 0 if /proc is not there. */
-static u64 peak_rss(void)
-{
-	char line[256];
-	unsigned long long kb = 0;
-	FILE *fp = fopen("/proc/self/status", "r");
-
-	if (!fp)
-		return 0;
-	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
-			break;
-	fclose(fp);
-	return kb * 1024;
-}
-
-/* What lkvm itself costs in memory: peak RSS minus the guest RAM touched. */
+/*
+ * What lkvm itself costs in memory: peak RSS minus the guest RAM touched.
+ * When host decompression gave guest RAM back, the peak may be from then:
+ * lkvm's own was measured at that moment, plus whatever the peak grew by
+ * since (VmHWM is kept in batches, so it may even read a little lower).
+ */
 static void report_memory(struct kvm *kvm)
 {
-	u64 hwm = peak_rss(), ram = kvm_ram_resident(kvm);
+	u64 hwm = kvm_peak_rss(), ram = kvm_ram_resident(kvm);
+	u64 own = hwm > ram ? hwm - ram : 0;
 
+	pr_debug("memory: at host decompression's peak: VmHWM %llu KiB, lkvm's own %llu KiB",
+		 (unsigned long long)(kvm->load_hwm >> 10), (unsigned long long)(kvm->load_own >> 10));
+	/* Both are upper bounds: growth since that peak may all be lkvm's. */
+	if (kvm->load_hwm)
+		own = MIN(own, kvm->load_own + (hwm > kvm->load_hwm ? hwm - kvm->load_hwm : 0));
 	pr_info("memory: peak RSS %llu KiB, guest RAM touched %llu KiB, lkvm's own %llu KiB",
 		(unsigned long long)(hwm >> 10), (unsigned long long)(ram >> 10),
-		(unsigned long long)((hwm > ram ? hwm - ram : 0) >> 10));
+		(unsigned long long)(own >> 10));
+}
+
+/*
+ * Start-up accounting: when each phase of cmd_run() ended (now_ns()), for
+ * the "phases" line at --loglevel info that bench/start reads.
+ */
+enum phase {
+	PH_START, PH_PARSE, PH_INPUTS, PH_KVM, PH_DEVICES, PH_BOOT, PH_VCPUS, PH_SETUP,
+	PH_FIRST_RUN, PH_END, PH_STOP, PH_TEARDOWN, NR_PHASES
+};
+static const char *const phase_names[NR_PHASES] = {
+	[PH_PARSE] = "parse", [PH_INPUTS] = "inputs", [PH_KVM] = "kvm",
+	[PH_DEVICES] = "devices", [PH_BOOT] = "boot", [PH_VCPUS] = "vcpus",
+	[PH_SETUP] = "setup", [PH_FIRST_RUN] = "first-run", [PH_END] = "guest",
+	[PH_STOP] = "stop", [PH_TEARDOWN] = "teardown",
+};
+static u64 phase_ns[NR_PHASES];
+
+static void phase(enum phase p)
+{
+	phase_ns[p] = now_ns();
+}
+
+/* One line: each phase's duration in microseconds, then the total. A phase
+ * that did not happen (0) counts as ending with the one before it. */
+static void report_phases(void)
+{
+	char line[512];
+	size_t n = 0;
+	u64 start = phase_ns[PH_START] / 1000, prev = start;	/* us: the parts add up */
+
+	for (int p = PH_PARSE; p < NR_PHASES; p++) {
+		u64 t = phase_ns[p] ? phase_ns[p] / 1000 : prev;
+
+		if (t < prev)
+			t = prev;
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s %llu ", phase_names[p],
+				      (unsigned long long)(t - prev));
+		prev = t;
+		if (n >= sizeof(line))
+			return;
+	}
+	pr_info("phases (us): %stotal %llu", line, (unsigned long long)(prev - start));
 }
 
 static void print_end(struct kvm *kvm)
@@ -241,7 +295,7 @@ int cmd_run(int argc, const char **argv)
 	static struct kvm kvm;
 	struct boot_cpu_state cpu = { 0 };
 	char searched[1024], name[64];
-	int status;
+	int status, bad;
 	const struct option options[] = {
 		OPT_GROUP("Basic options:"),
 		OPT_STRING('k', "kernel", &cfg.kernel, "FILE",
@@ -251,8 +305,8 @@ int cmd_run(int argc, const char **argv)
 		OPT_CALLBACK(0, "module", NULL, "FILE[,STRING]",
 			     "multiboot module with its string; repeatable", opt_module),
 		OPT_STRING('p', "params", &cfg.params, "PARAMS", "kernel command line"),
-		OPT_SIZE('m', "mem", &cfg.ram_size, "SIZE",
-			 SZ_1M, "guest RAM, suffix K, M, G (default M; 512M)"),
+		OPT_STRING('m', "mem", &mem_arg, "SIZE",
+			   "guest RAM, 4M to 1T, suffix K, M, G, T (default M; 512M)"),
 		OPT_UINTEGER('c', "cpus", &cfg.nr_cpus, "number of vCPUs (default 1)"),
 		OPT_STRING(0, "name", &cfg.name, "NAME", "guest name (default guest-<pid>)"),
 		OPT_STRING(0, "console", &console_arg, "serial|virtio",
@@ -291,6 +345,7 @@ int cmd_run(int argc, const char **argv)
 	cfg.virtio_transport = VIRTIO_TRANSPORT_PCI;
 	cfg.rng_transport = -1;
 
+	phase(PH_START);
 	argc = parse_options(argc, argv, options, run_usage, 0);
 	if (argc > 0)
 		parse_options_error("run", "unexpected argument '%s' (the kernel goes after -k)",
@@ -313,9 +368,13 @@ int cmd_run(int argc, const char **argv)
 					    virtio_transport_arg);
 		cfg.virtio_transport = t;
 	}
-	if (cfg.ram_size < MIN_RAM || cfg.ram_size > MAX_RAM)
-		parse_options_error("run", "-m %lluM is out of range: give 4M to 1T",
-				    (unsigned long long)(cfg.ram_size >> 20));
+	if (mem_arg) {
+		int r = parse_mem(mem_arg, &cfg.ram_size);
+
+		if (r < 0)
+			parse_options_error("run", "-m '%.64s' %s: give 4M to 1T, such as 512M or 2G (a plain number is MiB)",
+					    mem_arg, r == -2 ? "is out of range" : "is not a size");
+	}
 	cfg.ram_size = ALIGN_UP(cfg.ram_size, SZ_1M);
 	if (cfg.nr_cpus < 1 || cfg.nr_cpus > ACPI_MAX_CPUS)
 		parse_options_error("run", "-c %d is out of range: give 1 to %d",
@@ -338,11 +397,17 @@ int cmd_run(int argc, const char **argv)
 		pr_info("booting %s", cfg.kernel);
 	}
 
-	for (int i = 0; i < cfg.nr_disks; i++)	/* -d: one clear line, before any set-up */
-		if (disk_check_path(cfg.disks[i]->path) < 0)
-			return EXIT_LKVM_ERROR;
-	if (kvm_init(&kvm, &cfg) < 0 || init_devices(&kvm) < 0 ||
-	    boot_load(&kvm, &cpu) < 0) {
+	phase(PH_PARSE);
+	/* Fail early: every input is read and checked, each bad one gets its
+	 * own line, and only then is /dev/kvm opened. */
+	bad = boot_check_inputs(&cfg, NULL);
+	for (int i = 0; i < cfg.nr_disks; i++)
+		bad += disk_check_path(cfg.disks[i]->path) < 0;
+	if (bad)
+		return EXIT_LKVM_ERROR;
+	phase(PH_INPUTS);
+	if (kvm_init(&kvm, &cfg) < 0 || (phase(PH_KVM), init_devices(&kvm) < 0) ||
+	    (phase(PH_DEVICES), boot_load(&kvm, &cpu) < 0)) {
 		kvm_teardown(&kvm);
 		return EXIT_LKVM_ERROR;
 	}
@@ -354,6 +419,7 @@ int cmd_run(int argc, const char **argv)
 			return EXIT_LKVM_ERROR;
 		}
 	}
+	phase(PH_BOOT);
 	if (kvm_create_vcpus(&kvm) < 0 || boot_setup_bsp(&kvm.vcpus[0], &cpu) < 0) {
 		kvm_teardown(&kvm);
 		return EXIT_LKVM_ERROR;
@@ -363,6 +429,7 @@ int cmd_run(int argc, const char **argv)
 			"but its user space cannot run here (system calls fault inside the host's "
 			"kvm_pvm module); see 'lkvm help run'");
 
+	phase(PH_VCPUS);
 	term_init();
 	if (term_install_signals(&kvm) < 0) {
 		kvm_teardown(&kvm);
@@ -382,6 +449,7 @@ int cmd_run(int argc, const char **argv)
 	term_start_input(&kvm, control_console_deliver,
 			 cfg.console == CONSOLE_VIRTIO ? NULL : serial8250_console());
 
+	phase(PH_SETUP);
 	status = kvm_run_vcpus(&kvm);
 	virtio_exit_all();	/* join the device I/O threads */
 	control_stop();
@@ -395,6 +463,11 @@ int cmd_run(int argc, const char **argv)
 		pr_debug("vCPU %d: %llu exits to lkvm, %llu instructions finished by lkvm",
 			 i, (unsigned long long)kvm.vcpus[i].nr_exits,
 			 (unsigned long long)kvm.vcpus[i].nr_emulated);
+	phase_ns[PH_FIRST_RUN] = kvm.first_run_ns;
+	phase_ns[PH_END] = kvm.end_ns;
+	phase(PH_STOP);
 	kvm_teardown(&kvm);
+	phase(PH_TEARDOWN);
+	report_phases();
 	return status;
 }

@@ -12,6 +12,7 @@
 #include <linux/kvm.h>
 
 #include "builtin.h"
+#include "hv/kvm_diag.h"
 #include "util/parse-options.h"
 
 #ifndef LKVM_VERSION
@@ -22,7 +23,7 @@
  * or -1 if the device cannot be opened or queried. */
 static int kvm_api_version(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int fd = open(kvm_dev_path(), O_RDWR | O_CLOEXEC);
 	int v;
 
 	if (fd < 0)

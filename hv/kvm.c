@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hv/kvm.h"
+#include "hv/kvm_diag.h"
 #include "hv/x86/cpuid.h"
 #include "hv/x86/emulate.h"
 #include "util/log.h"
@@ -145,13 +146,16 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 	bus_init(&kvm->pio, "pio");
 	bus_init(&kvm->mmio, "mmio");
 
-	kvm->sys_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	kvm->sys_fd = open(kvm_dev_path(), O_RDWR | O_CLOEXEC);
 	if (kvm->sys_fd < 0) {
-		if (errno == ENOENT)
-			pr_err("/dev/kvm does not exist: load the kvm module (kvm_intel, kvm_amd or kvm_pvm) or enable virtualization");
-		else
-			pr_err("cannot open /dev/kvm: %s (add yourself to the kvm group)",
-			       strerror(errno));
+		struct kvm_dev_facts f;
+		char grp[64], msg[1024];
+
+		kvm_dev_probe(kvm_dev_path(), &f, grp, sizeof(grp));
+		if (kvm_dev_diagnose(&f, msg, sizeof(msg)) == KVM_DEV_OK)
+			snprintf(msg, sizeof(msg), "cannot open %s: %s", kvm_dev_path(),
+				 strerror(errno));
+		pr_err("%s", msg);
 		return -1;
 	}
 	ret = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
@@ -231,6 +235,7 @@ void vm_request_exit(struct kvm *kvm, enum vm_end end, int status,
 	vsnprintf(kvm->end_msg, sizeof(kvm->end_msg), fmt, ap);
 	va_end(ap);
 	kvm->exit_status = status;
+	kvm->end_ns = now_ns();
 	__atomic_store_n(&kvm->end, end, __ATOMIC_RELEASE);
 	for (int i = 0; i < kvm->nr_vcpus; i++)
 		vcpu_kick(&kvm->vcpus[i]);
@@ -487,6 +492,8 @@ static void *vcpu_thread(void *arg)
 			vcpu_wait_unpaused(vcpu);
 			continue;
 		}
+		if (vcpu->id == 0 && !vcpu->kvm->first_run_ns)
+			vcpu->kvm->first_run_ns = now_ns();
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
@@ -563,6 +570,21 @@ int kvm_run_vcpus(struct kvm *kvm)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return kvm->exit_status;
+}
+
+u64 kvm_peak_rss(void)
+{
+	char line[256];
+	unsigned long long kb = 0;
+	FILE *fp = fopen("/proc/self/status", "r");
+
+	if (!fp)
+		return 0;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb * 1024;
 }
 
 u64 kvm_ram_resident(struct kvm *kvm)

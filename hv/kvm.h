@@ -74,6 +74,10 @@ struct kvm {
 	enum vm_end end;
 	int exit_status;
 	char end_msg[256];
+	/* Start-up accounting (now_ns()): just before vCPU 0's first KVM_RUN
+	 * (written by its thread, read after the join), and when the end was
+	 * requested (under end_lock). 0 until then. */
+	u64 first_run_ns, end_ns;
 
 	/* Pause: vm_pause() raises pause_req and waits until every running
 	 * vCPU thread sits in vcpu_wait_unpaused(); vm_resume() releases them. */
@@ -87,6 +91,9 @@ struct kvm {
 	/* Boot result, used by the register dump: where the kernel's symbols are. */
 	const char *symbols_path;
 	bool is_linux;
+	/* Host decompression gave its guest RAM back (boot.c): VmHWM and
+	 * lkvm's own bytes (VmHWM - guest RAM resident) just before; 0 if not. */
+	u64 load_hwm, load_own;
 
 	/* Kernel parameters devices add for a Linux guest (virtio-mmio's
 	 * "virtio_mmio.device=..."), space-separated, or NULL; boot_linux()
@@ -152,6 +159,10 @@ int kvm_run_vcpus(struct kvm *kvm);
  * over the RAM mapping): what the guest has touched. 0 before kvm_init.
  */
 u64 kvm_ram_resident(struct kvm *kvm);
+
+/* kvm_peak_rss - this process's peak RSS in bytes (VmHWM of
+ * /proc/self/status, proc(5)), or 0 if it cannot be read. */
+u64 kvm_peak_rss(void);
 
 /*
  * kvm_cmdline_append - add the kernel parameter @word to kvm->cmdline_extra

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install what building and testing lkvm needs on Debian 12 (run as root).
+# Install what building and testing lkvm needs on Debian 12. As root it
+# runs apt-get itself; as another user it runs itself again through sudo.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --check  list what is missing, install nothing
 # apt-get runs only when something is missing, so a second run is instant.
@@ -24,8 +25,12 @@ if [ "${1:-}" = "--check" ]; then
 	exit 1
 fi
 if [ "$(id -u)" != 0 ]; then
-	echo "install-deps: missing packages:$missing; run this script as root (sudo)" >&2
-	exit 1
+	if ! command -v sudo >/dev/null 2>&1; then
+		echo "install-deps: missing packages:$missing; there is no sudo here: run this script as root" >&2
+		exit 1
+	fi
+	echo "install-deps: not root: running again through sudo" >&2
+	exec sudo -- "$0" "$@"
 fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive

@@ -53,4 +53,40 @@ const char *compression_name(enum compression c);
 int decompress(const u8 *in, size_t len, size_t max_out, u8 **out, size_t *out_len,
 	       char *err, size_t errlen);
 
+/* What the caller of decompress_into() wants to hear while it runs. */
+struct decompress_ops {
+	/*
+	 * progress - called after each piece of output with all of it so far
+	 * (@out, @len bytes) and the room there is (@cap bytes). Returns 0 to
+	 * go on, 1 when the caller has all it needs (decoding stops there and
+	 * succeeds), or -1 with @err set to fail. May be NULL.
+	 */
+	int (*progress)(void *arg, const u8 *out, size_t len, size_t cap, char *err, size_t errlen);
+	/*
+	 * consumed - @in (@n bytes) has been read and will not be read again,
+	 * e.g. to drop the pages of a mapped file. May be NULL.
+	 */
+	void (*consumed)(void *arg, const u8 *in, size_t n);
+	void *arg;
+};
+
+/*
+ * decompress_into - decompress @in (@len bytes, format detected by magic)
+ * into the caller's @region (@size bytes, e.g. free guest RAM), with no
+ * output buffer of its own: output fills the region from its start, and
+ * the decoders' work memory (zlib's window, libbz2's block arrays,
+ * liblzma's dictionary) comes from its end. zstd decodes with a stable
+ * output buffer and lz4 straight into the output, so neither keeps a
+ * window either. Output comes in windows of at most 1 MiB and input in
+ * pieces that start at 256 bytes, so @ops->progress sees a bomb's first
+ * output before it fills the region.
+ * @ops: may be NULL. @out_len: out, the bytes of output at @region.
+ * Errors: as decompress(); a stream larger than the room left by the work
+ * memory is refused ("decompresses to more than the N bytes of room").
+ * Returns 0 (the stream ended, or @ops->progress said it had enough), or
+ * -1 with @err set. On failure the region holds partial output.
+ */
+int decompress_into(const u8 *in, size_t len, u8 *region, size_t size,
+		    const struct decompress_ops *ops, size_t *out_len, char *err, size_t errlen);
+
 #endif

@@ -165,8 +165,12 @@ static int load_map(struct symtab *st, FILE *f, const char *path, char *err, siz
 		u64 addr;
 
 		if (map_parse_line(line, &addr, &type, &name, &nlen)) {
-			if (!first[0])
+			if (!first[0]) {
 				snprintf(first, sizeof(first), "%.*s", (int)strcspn(line, "\r\n"), line);
+				for (char *c = first; *c; c++)	/* keep the message printable */
+					if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+						*c = '?';
+			}
 			continue;
 		}
 		parsed = true;

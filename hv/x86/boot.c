@@ -5,10 +5,15 @@
  * Sources: x86 boot protocol (Documentation/arch/x86/boot.rst, "64-bit Boot
  * Protocol"), Multiboot Specification 0.6.96, Intel SDM vol. 3A ch. 9.8.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hv/x86/acpi.h"
 #include "hv/x86/boot.h"
@@ -146,18 +151,165 @@ struct linux_image {
 	bool have_hdr;		/* hdr came from a bzImage */
 };
 
+/* decompress_ops.consumed and elf_load_opts.copied: drop the pages of the
+ * mapped kernel file that have been read (they would count as lkvm's
+ * memory until exit; read again, they come back from the file). */
+static void drop_pages(void *arg __unused, const u8 *in, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi;
+
+	if (pg <= 0)
+		return;
+	lo = ALIGN_DOWN((uintptr_t)in, (uintptr_t)pg);
+	hi = ALIGN_DOWN((uintptr_t)in + n, (uintptr_t)pg);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 static int load_vmlinux(struct kvm *kvm, const char *what, const u8 *elf, size_t len,
 			struct linux_image *li)
 {
 	struct elf_image img;
 	char err[256];
 
-	if (elf_load(&kvm->mem, elf, len, &img, err, sizeof(err)) < 0) {
+	/* @elf is the mapped kernel file: drop its pages once copied */
+	if (elf_load_opts(&kvm->mem, elf, len, &(struct elf_load_opts){ .copied = drop_pages },
+			  &img, err, sizeof(err)) < 0) {
 		pr_err("%s: %s", what, err);
 		return -1;
 	}
 	li->entry = img.entry;
 	li->kernel_end = MAX(li->kernel_end, img.load_end);
+	return 0;
+}
+
+/* What the streaming decompression of a vmlinux needs to know. */
+struct vmlinux_stream {
+	u64 need;		/* bytes of the file the loader reads, once known */
+};
+
+/*
+ * decompress_ops.progress for a vmlinux: refuse what is not an ELF64 file
+ * as soon as its header is out (a bomb of zeros stops after its first
+ * window), refuse a file larger than the room, and stop decoding once every
+ * byte the loader reads is out: program headers, PT_LOAD data and the
+ * section header table (libelf's elf_memory checks it). Every field is
+ * hostile; sums are checked against @cap before they are used.
+ */
+static int vmlinux_progress(void *arg, const u8 *out, size_t len, size_t cap, char *err,
+			    size_t errlen)
+{
+	struct vmlinux_stream *vs = arg;
+	Elf64_Ehdr eh;
+	u64 need;
+
+	if (len < sizeof(eh))
+		return 0;
+	if (elf_class(out, len) != 64)
+		return set_err(err, errlen,
+			       "payload does not decompress to a 64-bit ELF vmlinux (first bytes %02x %02x %02x %02x)",
+			       out[0], out[1], out[2], out[3]);
+	memcpy(&eh, out, sizeof(eh));
+	if (!eh.e_phnum || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff > cap ||
+	    (u64)eh.e_phnum * sizeof(Elf64_Phdr) > cap - eh.e_phoff)
+		return set_err(err, errlen,
+			       "vmlinux program headers (%u of %u bytes at %#llx) are missing or lie beyond the %zu bytes of room",
+			       eh.e_phnum, eh.e_phentsize, (unsigned long long)eh.e_phoff, cap);
+	need = eh.e_phoff + (u64)eh.e_phnum * sizeof(Elf64_Phdr);
+	if (len < need)
+		return 0;
+	if (eh.e_shoff) {
+		u64 n = eh.e_shnum ? eh.e_shnum : 1;	/* 0: the count is in section 0 */
+
+		if (eh.e_shoff > cap || n * eh.e_shentsize > cap - eh.e_shoff)
+			goto too_big;
+		need = MAX(need, eh.e_shoff + n * eh.e_shentsize);
+	}
+	for (unsigned int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, out + eh.e_phoff + (u64)i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		if (ph.p_offset > cap || ph.p_filesz > cap - ph.p_offset)
+			goto too_big;
+		need = MAX(need, ph.p_offset + ph.p_filesz);
+	}
+	vs->need = need;
+	return len >= need;
+too_big:
+	return set_err(err, errlen,
+		       "vmlinux is larger than the %zu MiB of guest RAM above the kernel it is decompressed in: use a larger -m",
+		       cap >> 20);
+}
+
+
+/*
+ * Give the guest RAM host decompression used back to the host
+ * (MADV_DONTNEED: the guest finds zeros there, as in any untouched RAM),
+ * after noting lkvm's own memory at this peak for the memory report.
+ */
+static void release_region(struct kvm *kvm, u8 *region, size_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t lo, hi;
+	u64 hwm = kvm_peak_rss(), ram = kvm_ram_resident(kvm);
+
+	if (pg <= 0)
+		return;
+	lo = ALIGN_UP((uintptr_t)region, (uintptr_t)pg);
+	hi = ALIGN_DOWN((uintptr_t)region + size, (uintptr_t)pg);
+	if (hi <= lo || madvise((void *)lo, hi - lo, MADV_DONTNEED) < 0)
+		return;
+	kvm->load_hwm = hwm;
+	kvm->load_own = hwm > ram ? hwm - ram : 0;
+}
+
+/*
+ * Host decompression straight into guest RAM: the payload is decoded into
+ * the free RAM above what the kernel needs (pref_address + init_size, up to
+ * the end of the first bank), the decoders' work memory comes from the top
+ * of it, and the vmlinux's segments are copied from there to their
+ * addresses. lkvm allocates nothing as large as the kernel, and a bomb
+ * stops at the RAM there is.
+ */
+static int host_decompress(struct kvm *kvm, const char *path, const struct bzimage *bz,
+			   struct linux_image *li)
+{
+	enum compression c = compression_detect(bz->payload, bz->payload_size);
+	struct vmlinux_stream vs = { 0 };
+	const struct decompress_ops ops = { vmlinux_progress, drop_pages, &vs };
+	u64 lo = ALIGN_UP(li->kernel_end, SZ_2M), top = kvm->mem.banks[0].size;
+	struct elf_image img;
+	char err[256];
+	size_t vlen;
+	u64 t0 = now_ns();
+	u8 *region;
+
+	if (lo >= top || !(region = gpa_to_hva(&kvm->mem, lo, top - lo))) {
+		pr_err("kernel '%s' needs memory up to %llu MiB and room above it to be decompressed in: use a larger -m",
+		       path, (unsigned long long)(li->kernel_end >> 20) + 1);
+		return -1;
+	}
+	if (decompress_into(bz->payload, bz->payload_size, region, top - lo, &ops, &vlen,
+			    err, sizeof(err)) < 0) {
+		pr_err("kernel '%s': %s%s", path, err,
+		       strstr(err, "-m") ? "" : strstr(err, "room") || strstr(err, "memory") ?
+		       " (use a larger -m, or --no-host-decompress)" : " (try --no-host-decompress)");
+		return -1;
+	}
+	pr_info("decompressed the %s payload of %s on the host into guest RAM at %#llx: %zu -> %zu bytes in %llu ms",
+		compression_name(c), path, (unsigned long long)lo, bz->payload_size, vlen,
+		(unsigned long long)((now_ns() - t0) / 1000000));
+	if (elf_load_opts(&kvm->mem, region, vlen, &(struct elf_load_opts){ .avoid = lo, .avoid_size = vlen },
+			  &img, err, sizeof(err)) < 0) {
+		pr_err("kernel '%s': %s", path, err);
+		return -1;
+	}
+	li->entry = img.entry;
+	li->kernel_end = MAX(li->kernel_end, img.load_end);
+	release_region(kvm, region, top - lo);
 	return 0;
 }
 
@@ -178,25 +330,8 @@ static int load_bzimage(struct kvm *kvm, const char *path, const u8 *buf, size_t
 	 * preferred address (decompression buffer, brk, early page tables). */
 	li->kernel_end = bz.hdr.pref_address + bz.hdr.init_size;
 
-	if (cfg->host_decompress) {
-		enum compression c = compression_detect(bz.payload, bz.payload_size);
-		u8 *vmlinux;
-		size_t vlen;
-		u64 t0 = now_ns();
-		int ret;
-
-		if (decompress(bz.payload, bz.payload_size, MIN(cfg->ram_size, SZ_1G),
-			       &vmlinux, &vlen, err, sizeof(err)) < 0) {
-			pr_err("kernel '%s': %s (try --no-host-decompress)", path, err);
-			return -1;
-		}
-		pr_info("decompressed the %s payload of %s on the host: %zu -> %zu bytes in %llu ms",
-			compression_name(c), path, bz.payload_size, vlen,
-			(unsigned long long)((now_ns() - t0) / 1000000));
-		ret = load_vmlinux(kvm, path, vmlinux, vlen, li);
-		free(vmlinux);
-		return ret;
-	}
+	if (cfg->host_decompress)
+		return host_decompress(kvm, path, &bz, li);
 
 	/* In-guest decompression: the protected-mode kernel at code32_start,
 	 * entered at its 64-bit entry point 0x200 bytes in. */
@@ -233,7 +368,9 @@ static int load_initrd(struct kvm *kvm, const struct linux_image *li,
 	const struct vm_config *cfg = kvm->cfg;
 	const char *path;
 	u64 top, addr;
+	struct stat st;
 	size_t len;
+	int fd;
 	u8 *data;
 
 	if (cfg->nr_modules == 0)
@@ -244,27 +381,44 @@ static int load_initrd(struct kvm *kvm, const struct linux_image *li,
 		return -1;
 	}
 	path = cfg->modules[0].path;
-	data = read_file(path, &len);
-	if (!data) {
-		pr_err("cannot read initrd '%s': %s", path, strerror(errno));
-		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		pr_err("cannot read initrd '%s': %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+		goto fail;
 	}
+	len = (size_t)st.st_size;
 	top = MIN((u64)li->hdr.initrd_addr_max + 1, kvm->mem.banks[0].size);
 	if (len > top || ALIGN_DOWN(top - len, 4096) < ALIGN_UP(li->kernel_end, 4096)) {
 		pr_err("initrd '%s' (%zu MiB) does not fit between the kernel and %#llx: use a larger -m",
 		       path, len >> 20, (unsigned long long)top);
-		free(data);
-		return -1;
+		goto fail;
 	}
 	addr = ALIGN_DOWN(top - len, 4096);
-	guest_write(&kvm->mem, addr, data, len);
-	free(data);
+	/* read straight into guest RAM: no copy in lkvm's own memory */
+	data = gpa_to_hva(&kvm->mem, addr, len);
+	for (size_t done = 0; done < len;) {
+		ssize_t r = pread(fd, data + done, len - done, (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			pr_err("cannot read initrd '%s': %s", path,
+			       r < 0 ? strerror(errno) : "file shrank while being read");
+			goto fail;
+		}
+		done += (size_t)r;
+	}
+	close(fd);
 	bp->hdr.ramdisk_image = (u32)addr;
 	bp->hdr.ramdisk_size = (u32)len;
 	bp->ext_ramdisk_image = addr >> 32;
 	bp->ext_ramdisk_size = (u64)len >> 32;
 	pr_debug("initrd %s: %zu bytes at %#llx", path, len, (unsigned long long)addr);
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 static int boot_linux(struct kvm *kvm, const char *path, const u8 *buf, size_t len,
@@ -327,6 +481,34 @@ static int boot_linux(struct kvm *kvm, const char *path, const u8 *buf, size_t l
 	return 0;
 }
 
+/* Map @path read-only (pages are read on first touch and can be dropped
+ * again). Returns the mapping and *@len, or NULL with errno (0: empty). */
+static u8 *map_file(const char *path, size_t *len)
+{
+	struct stat st;
+	void *p = MAP_FAILED;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL;
+	else if (!st.st_size)
+		e = 0;
+	else {
+		*len = (size_t)st.st_size;
+		p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
+		e = errno;
+	}
+	close(fd);
+	errno = e;
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int boot_load(struct kvm *kvm, struct boot_cpu_state *cpu)
 {
 	const struct vm_config *cfg = kvm->cfg;
@@ -338,9 +520,9 @@ int boot_load(struct kvm *kvm, struct boot_cpu_state *cpu)
 	long mb;
 	int ret = -1;
 
-	buf = read_file(path, &len);
+	buf = map_file(path, &len);
 	if (!buf) {
-		pr_err("cannot read kernel '%s': %s", path, strerror(errno));
+		pr_err("cannot read kernel '%s': %s", path, errno ? strerror(errno) : "file is empty");
 		return -1;
 	}
 
@@ -382,6 +564,6 @@ int boot_load(struct kvm *kvm, struct boot_cpu_state *cpu)
 			pr_info("guest symbols from %s", kvm->symbols_path);
 	}
 out:
-	free(buf);
+	munmap(buf, len);
 	return ret;
 }

@@ -47,9 +47,10 @@ static int seg_misfit(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph
 		       (unsigned long long)(mem->ram_size >> 20));
 }
 
-/* The checks gABI and our memory impose on one PT_LOAD header. */
+/* The checks gABI and our memory impose on one PT_LOAD header; it must
+ * not overlap [@avoid, @avoid + @avoid_size) either. */
 static int seg_check(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph, size_t len,
-		     char *err, size_t errlen)
+		     u64 avoid, u64 avoid_size, char *err, size_t errlen)
 {
 	if (ph->p_filesz > ph->p_memsz)
 		return set_err(err, errlen, "segment %zu: p_filesz %#llx is larger than p_memsz %#llx",
@@ -58,14 +59,30 @@ static int seg_check(const struct guest_mem *mem, size_t i, const GElf_Phdr *ph,
 		return set_err(err, errlen,
 			       "segment %zu: data at file offset %#llx+%#llx lies outside the %zu-byte file",
 			       i, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz, len);
-	if (!gpa_to_hva(mem, ph->p_paddr, ph->p_memsz))
+	if (mem && !gpa_to_hva(mem, ph->p_paddr, ph->p_memsz))
 		return seg_misfit(mem, i, ph, err, errlen);
+	/* in RAM, so p_paddr + p_memsz does not wrap */
+	if (avoid_size && ph->p_paddr < avoid + avoid_size && avoid < ph->p_paddr + ph->p_memsz)
+		return set_err(err, errlen,
+			       "segment %zu at %#llx+%#llx overlaps the guest RAM at %#llx+%#llx where it was decompressed",
+			       i, (unsigned long long)ph->p_paddr, (unsigned long long)ph->p_memsz,
+			       (unsigned long long)avoid, (unsigned long long)avoid_size);
 	return 0;
 }
 
 int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_image *img,
 	     char *err, size_t errlen)
 {
+	return elf_load_opts(mem, elf, len, NULL, img, err, errlen);
+}
+
+/* Copies go in pieces of this size, each reported to opts->copied. */
+#define COPY_PIECE (1U << 20)
+
+int elf_load_opts(const struct guest_mem *mem, const u8 *elf, size_t len,
+		  const struct elf_load_opts *opts, struct elf_image *img, char *err, size_t errlen)
+{
+	u64 avoid = opts ? opts->avoid : 0, avoid_size = opts ? opts->avoid_size : 0;
 	GElf_Ehdr eh;
 	GElf_Phdr ph;
 	size_t phnum, nload = 0;
@@ -129,7 +146,7 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 		}
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
-		if (seg_check(mem, i, &ph, len, err, errlen))
+		if (seg_check(mem, i, &ph, len, avoid, avoid_size, err, errlen))
 			goto out;
 		nload++;
 		lo = MIN(lo, ph.p_paddr);
@@ -159,14 +176,19 @@ int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_
 	}
 
 	/* Pass 2: copy; every range was checked in pass 1. */
-	for (size_t i = 0; i < phnum; i++) {
+	for (size_t i = 0; mem && i < phnum; i++) {
 		u8 *dst;
 
 		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		dst = gpa_to_hva(mem, ph.p_paddr, ph.p_memsz);
-		if (ph.p_filesz)
-			memcpy(dst, elf + ph.p_offset, ph.p_filesz);
+		for (u64 off = 0; off < ph.p_filesz; off += COPY_PIECE) {
+			size_t n = (size_t)MIN((u64)COPY_PIECE, ph.p_filesz - off);
+
+			memcpy(dst + off, elf + ph.p_offset + off, n);
+			if (opts && opts->copied)
+				opts->copied(opts->arg, elf + ph.p_offset + off, n);
+		}
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 	}
 	img->entry = entry;

@@ -29,7 +29,8 @@ struct elf_image {
  * The entry is e_entry; if it is a virtual address (inside a segment's
  * [p_vaddr, p_vaddr + p_memsz) and in no segment's physical range) it is
  * translated through that segment.
- * @mem: guest RAM; every segment must lie inside one bank.
+ * @mem: guest RAM; every segment must lie inside one bank. NULL checks the
+ *       image only (headers, segments inside the file) and copies nothing.
  * @img: out. @err, @errlen: out, a one-line reason on failure.
  * Errors: not ELF, not ELFCLASS64 little-endian EM_X86_64, no PT_LOAD,
  * p_filesz > p_memsz, data outside the file, a segment outside guest RAM,
@@ -38,6 +39,22 @@ struct elf_image {
  */
 int elf_load(const struct guest_mem *mem, const u8 *elf, size_t len, struct elf_image *img,
 	     char *err, size_t errlen);
+
+/* How elf_load_opts() differs from elf_load(). */
+struct elf_load_opts {
+	/* @elf itself lies in guest RAM at [avoid, avoid + avoid_size) (GPAs):
+	 * a segment that would overlap it is refused before anything is
+	 * copied. avoid_size 0 checks nothing. */
+	u64 avoid, avoid_size;
+	/* Called after each piece (at most 1 MiB) of @elf is copied, with the
+	 * piece's source, e.g. to drop the pages of a mapped file. May be NULL. */
+	void (*copied)(void *arg, const u8 *src, size_t n);
+	void *arg;
+};
+
+/* elf_load_opts - elf_load() with @opts (NULL: none). Same returns. */
+int elf_load_opts(const struct guest_mem *mem, const u8 *elf, size_t len,
+		  const struct elf_load_opts *opts, struct elf_image *img, char *err, size_t errlen);
 
 /*
  * elf_class - is @buf (@len bytes) an ELF file (gABI 4.1 "ELF

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <bzlib.h>
 #include <zlib.h>
 
 #include "hv/kvm.h"
@@ -270,6 +271,44 @@ static int vm_boot_fail(struct vm *v)
 	r = vm_boot(v);
 	quiet(false);
 	return r;
+}
+
+/* Boot that must fail; its stderr (the error line) goes into @msg. */
+static int vm_boot_msg(struct vm *v, char *msg, size_t len)
+{
+	char path[200];
+	int fd, saved, r;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/stderr", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	r = vm_boot(v);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, msg, len - 1, 0);
+	msg[n > 0 ? n : 0] = 0;
+	close(fd);
+	unlink(path);
+	return r;
+}
+
+/* Bytes of the fake guest RAM resident in this process (mincore). */
+static u64 ram_resident(struct vm *v)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t pages = v->size / (size_t)pg;
+	unsigned char *vec = malloc(pages);
+	u64 n = 0;
+
+	if (mincore(v->ram, v->size, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	return n * (u64)pg;
 }
 
 static struct boot_params *zero_page(struct vm *v)
@@ -757,6 +796,138 @@ static void test_failures(const char *vmlinux)
 	vm_free(&v);
 }
 
+/* bzip2 (libbz2) of @head followed by @zeros zero bytes, compressed in
+ * pieces so that no buffer of that size exists; plus Linux's size trailer. */
+static u8 *bzip2_zeros(const u8 *head, size_t hlen, u64 zeros, size_t *clen)
+{
+	static u8 chunk[1 << 20];
+	size_t cap = 1 << 20;
+	u8 *out = malloc(cap);
+	bz_stream bs = { 0 };
+	int ret;
+
+	BZ2_bzCompressInit(&bs, 9, 0, 0);
+	bs.next_out = (char *)out;
+	bs.avail_out = (unsigned int)cap;
+	bs.next_in = (char *)(uintptr_t)head;
+	bs.avail_in = (unsigned int)hlen;
+	while (bs.avail_in)
+		BZ2_bzCompress(&bs, BZ_RUN);
+	for (u64 left = zeros; left;) {
+		size_t n = MIN(left, (u64)sizeof(chunk));
+
+		bs.next_in = (char *)chunk;
+		bs.avail_in = (unsigned int)n;
+		while (bs.avail_in)
+			BZ2_bzCompress(&bs, BZ_RUN);
+		left -= n;
+	}
+	do
+		ret = BZ2_bzCompress(&bs, BZ_FINISH);
+	while (ret == BZ_FINISH_OK);
+	*clen = cap - bs.avail_out;
+	BZ2_bzCompressEnd(&bs);
+	put_le32(out + *clen, (u32)(hlen + zeros));
+	*clen += 4;
+	return out;
+}
+
+/*
+ * Host decompression into guest RAM and decompression bombs: the vmlinux
+ * is decoded straight into the RAM above the kernel, a payload that is no
+ * ELF stops after its first window, headers pointing beyond the RAM are
+ * refused before their data is decoded, and decoding stops once the
+ * loader has every byte it reads (whatever follows).
+ */
+static void test_bombs(const u8 *elf, size_t elf_len)
+{
+	const struct bz_opts def = { .initrd_addr_max = 0x7fffffff, .cmdline_size = 2047,
+				     .loadflags = LOADED_HIGH };
+	size_t clen, len;
+	char msg[1024];
+	struct vm v;
+	u8 *c, *bz;
+	const char *p;
+	u64 res;
+
+	/* 128 MiB of zeros, bzip2'd into a few hundred bytes (tests/bomb.t
+	 * runs lkvm on 1 GiB of them) */
+	c = bzip2_zeros(NULL, 0, 128ULL << 20, &clen);
+	bz = make_bzimage(c, clen, &def, &len);
+	p = write_tmp("bomb-zeros", bz, len);
+	vm_new(&v, SZ_1G, p);
+	ok(vm_boot_msg(&v, msg, sizeof(msg)) == -1, "bzip2 bomb of 128 MiB zeros (%zu bytes): refused", clen);
+	ok(strstr(msg, "does not decompress to a 64-bit ELF vmlinux") &&
+	   strchr(msg, '\n') == msg + strlen(msg) - 1, "... with one line: %.*s",
+	   (int)strcspn(msg, "\n"), msg);
+	res = ram_resident(&v);
+	ok(res < (4ULL << 20), "... after touching %llu KiB of guest RAM (< 4 MiB)",
+	   (unsigned long long)(res >> 10));
+	vm_free(&v);
+	free(bz);
+	free(c);
+
+	/* an ELF header whose segment claims 2 GiB, then zeros */
+	{
+		u8 *hdr = malloc(elf_len);
+		Elf64_Phdr *ph;
+
+		memcpy(hdr, elf, elf_len);
+		ph = (Elf64_Phdr *)(hdr + sizeof(Elf64_Ehdr));
+		ph->p_filesz = ph->p_memsz = 2ULL << 30;
+		c = bzip2_zeros(hdr, sizeof(Elf64_Ehdr) + sizeof(*ph), 64ULL << 20, &clen);
+		bz = make_bzimage(c, clen, &def, &len);
+		p = write_tmp("bomb-elf", bz, len);
+		vm_new(&v, SZ_1G, p);
+		is_int(vm_boot_msg(&v, msg, sizeof(msg)), -1,
+		       "ELF header with a 2 GiB segment, then 64 MiB of zeros: refused");
+		ok(strstr(msg, "vmlinux is larger than the") && strstr(msg, "use a larger -m"),
+		   "... saying it does not fit: %.*s", (int)strcspn(msg, "\n"), msg);
+		res = ram_resident(&v);
+		ok(res < (4ULL << 20), "... after touching %llu KiB of guest RAM",
+		   (unsigned long long)(res >> 10));
+		vm_free(&v);
+		free(bz);
+		free(c);
+		free(hdr);
+	}
+
+	/* a good vmlinux followed by 64 MiB of zeros: decoding stops at its end */
+	c = bzip2_zeros(elf, elf_len, 64ULL << 20, &clen);
+	bz = make_bzimage(c, clen, &def, &len);
+	p = write_tmp("vmlinux-then-zeros", bz, len);
+	vm_new(&v, SZ_1G, p);
+	is_int(vm_boot(&v), 0, "vmlinux followed by 64 MiB of zeros: boots");
+	ok(kernel_loaded(&v), "... its segment loaded at 0x1000000");
+	res = ram_resident(&v);
+	ok(res < (8ULL << 20), "... decoding stopped at the vmlinux's end: %llu KiB of RAM touched",
+	   (unsigned long long)(res >> 10));
+	/* the decompressed file was at ALIGN_UP(pref_address + init_size, 2M) */
+	ok(memcmp(v.ram + KLOAD + BZ_INIT_SIZE, ELFMAG, SELFMAG) != 0 &&
+	   v.ram[KLOAD + BZ_INIT_SIZE] == 0 && v.kvm.load_hwm > 0,
+	   "... and the RAM it was decompressed in was given back (zeros there now)");
+	vm_free(&v);
+	free(bz);
+	free(c);
+
+	/* room: a vmlinux must fit in the RAM above pref_address + init_size */
+	c = bzip2_zeros(elf, elf_len, 0, &clen);
+	bz = make_bzimage(c, clen, &def, &len);
+	p = write_tmp("bzImage-bz2", bz, len);
+	vm_new(&v, 32 * SZ_1M, p);
+	is_int(vm_boot_msg(&v, msg, sizeof(msg)), -1,
+	       "RAM ends at pref_address + init_size: no room to decompress in");
+	ok(strstr(msg, "use a larger -m") != NULL, "... says to use a larger -m: %.*s",
+	   (int)strcspn(msg, "\n"), msg);
+	vm_free(&v);
+	vm_new(&v, 40 * SZ_1M, p);
+	is_int(vm_boot(&v), 0, "bzip2 payload with 6 MiB of room above the kernel: boots");
+	ok(kernel_loaded(&v), "... loaded");
+	vm_free(&v);
+	free(bz);
+	free(c);
+}
+
 int main(void)
 {
 	size_t elf_len;
@@ -776,6 +947,7 @@ int main(void)
 	test_initrd(vmlinux);
 	test_bzimage(elf, elf_len);
 	test_failures(vmlinux);
+	test_bombs(elf, elf_len);
 
 	for (int i = 0; i < nr_files; i++)
 		unlink(files[i]);

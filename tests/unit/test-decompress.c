@@ -204,6 +204,164 @@ static void test_detect(void)
 		    "limit");
 }
 
+/* ---- decompress_into(): into a fixed region, with hooks ---- */
+
+#define GUARD 4096
+#define GUARD_BYTE 0x5a
+
+/* A region of @size bytes between two guard areas. */
+static u8 *region_new(size_t size)
+{
+	u8 *b = malloc(size + 2 * GUARD);
+
+	memset(b, GUARD_BYTE, size + 2 * GUARD);
+	return b + GUARD;
+}
+
+static bool guards_intact(const u8 *r, size_t size)
+{
+	for (size_t i = 0; i < GUARD; i++)
+		if (r[-1 - (long)i] != GUARD_BYTE || r[size + i] != GUARD_BYTE)
+			return false;
+	return true;
+}
+
+struct hook_log {
+	size_t calls, last_len, stop_at;
+	const u8 *in;			/* consumed: the expected next start */
+	size_t consumed, consumed_calls;
+	bool consumed_in_order;
+	bool fail;
+};
+
+static int hook_progress(void *arg, const u8 *out __unused, size_t len, size_t cap __unused,
+			 char *err, size_t errlen)
+{
+	struct hook_log *h = arg;
+
+	h->calls++;
+	h->last_len = len;
+	if (h->fail)
+		return set_err(err, errlen, "hook refuses it");
+	return h->stop_at && len >= h->stop_at;
+}
+
+static void hook_consumed(void *arg, const u8 *in, size_t n)
+{
+	struct hook_log *h = arg;
+
+	if (in != h->in + h->consumed)
+		h->consumed_in_order = false;
+	h->consumed += n;
+	h->consumed_calls++;
+}
+
+static void test_into(const struct fmt *f, const u8 *data, size_t n)
+{
+	const size_t size = 4U << 20;
+	struct hook_log h = { .consumed_in_order = true };
+	const struct decompress_ops ops = { hook_progress, hook_consumed, &h };
+	char err[256] = "";
+	size_t clen, out_len = 0;
+	u8 *c = f->compress(data, n, &clen, 64);
+	u8 *r = region_new(size);
+	int rc;
+
+	/* Linux's size trailer and padding follow the stream */
+	put_le32(c + clen, (u32)n);
+	memset(c + clen + 4, 0, 64);
+	h.in = c;
+	rc = decompress_into(c, clen + 68, r, size, &ops, &out_len, err, sizeof(err));
+	ok(rc == 0 && out_len == n && !memcmp(r, data, n) && guards_intact(r, size),
+	   "%s: into a region: round trip, nothing written outside it", variant(f));
+	if (rc)
+		diag("  error: %s", err);
+	ok(h.calls >= 1 && h.last_len == n, "%s: progress hook saw all %zu bytes (%zu calls)",
+	   variant(f), h.last_len, h.calls);
+
+	/* the hook has enough: decoding stops there and succeeds */
+	h = (struct hook_log){ .stop_at = 1000, .in = c, .consumed_in_order = true };
+	memset(r, 0, size);
+	rc = decompress_into(c, clen, r, size, &ops, &out_len, err, sizeof(err));
+	ok(rc == 0 && out_len >= 1000 && !memcmp(r, data, out_len),
+	   "%s: progress hook says enough: stops with %zu good bytes", variant(f), out_len);
+
+	/* the hook refuses: the error is the hook's */
+	h = (struct hook_log){ .fail = true, .in = c, .consumed_in_order = true };
+	rc = decompress_into(c, clen, r, size, &ops, &out_len, err, sizeof(err));
+	ok(rc == -1 && !strcmp(err, "hook refuses it"), "%s: progress hook's error is returned",
+	   variant(f));
+
+	/* too small a region: refused, and not one byte outside it */
+	{
+		u8 *small = region_new(n / 2);
+
+		rc = decompress_into(c, clen, small, n / 2, NULL, &out_len, err, sizeof(err));
+		ok(rc == -1 && guards_intact(small, n / 2) &&
+		   (strstr(err, "bytes of room") || strstr(err, "memory") || strstr(err, "initialise")),
+		   "%s: region smaller than the output: refused, guards intact", variant(f));
+		diag("  -> %s", rc ? err : "(succeeded)");
+		free(small - GUARD);
+	}
+	free(r - GUARD);
+	free(c);
+}
+
+/* Large input: the consumed hook walks it in order, in pieces. */
+static void test_into_consumed(const struct fmt *f)
+{
+	const size_t n = 3U << 20, size = 8U << 20;
+	u8 *noise = malloc(n);
+	struct hook_log h = { .consumed_in_order = true };
+	const struct decompress_ops ops = { NULL, hook_consumed, &h };
+	char err[256] = "";
+	size_t clen, out_len;
+	u8 *c, *r = region_new(size);
+	u32 x = 1;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1664525 + 1013904223;
+		noise[i] = (u8)(x >> 24);
+	}
+	c = f->compress(noise, n, &clen, 0);
+	h.in = c;
+	rc = decompress_into(c, clen, r, size, &ops, &out_len, err, sizeof(err));
+	ok(rc == 0 && out_len == n && !memcmp(r, noise, n) && h.consumed_calls >= 1 &&
+	   h.consumed_in_order && h.consumed <= clen && h.consumed >= clen - (2U << 20),
+	   "%s: 3 MiB of noise: consumed hook walked %zu of %zu input bytes in order (%zu calls)",
+	   variant(f), h.consumed, clen, h.consumed_calls);
+	if (rc)
+		diag("  error: %s", err);
+	free(r - GUARD);
+	free(c);
+	free(noise);
+}
+
+/* A bomb into a region: stops at the region's end, touches nothing else. */
+static void test_into_bombs(void)
+{
+	const size_t big = 32U << 20, size = 8U << 20;
+	u8 *zeros = calloc(1, big);
+
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++) {
+		char err[256] = "";
+		size_t clen, out_len;
+		u8 *c = fmts[i].compress(zeros, big, &clen, 0);
+		u8 *r = region_new(size);
+		int rc = decompress_into(c, clen, r, size, NULL, &out_len, err, sizeof(err));
+
+		ok(rc == -1 && strstr(err, "more than the") && strstr(err, fmts[i].name) &&
+		   guards_intact(r, size),
+		   "%s: %zu-byte stream of 32 MiB into an 8 MiB region: refused at its end",
+		   variant(&fmts[i]), clen);
+		diag("  -> %s", rc ? err : "(succeeded)");
+		free(r - GUARD);
+		free(c);
+	}
+	free(zeros);
+}
+
 int main(void)
 {
 	const size_t n = 100000;
@@ -214,6 +372,11 @@ int main(void)
 		test_format(&fmts[i], data, n);
 	test_lz4_legacy_blocks(data, n);
 	test_bombs();
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++)
+		test_into(&fmts[i], data, n);
+	for (size_t i = 0; i < ARRAY_SIZE(fmts); i++)
+		test_into_consumed(&fmts[i]);
+	test_into_bombs();
 	free(data);
 	return done_testing();
 }
