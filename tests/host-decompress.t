@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # Bounded memory: lkvm decompresses a bzImage's payload straight into guest
 # RAM, so a decompression bomb (1 GiB of zeros bzip2'd into a few hundred

@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: host (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # Fail early: `lkvm run` reads and checks every input (kernel, initrd,
 # disks, symbols, -m) before it opens /dev/kvm, and each bad input gets its

@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: host (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # scripts/install-deps.sh: as root it runs apt-get itself; as another user
 # it runs itself again through sudo, and says so when there is no sudo.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # lkvm run --loglevel info ends with one "phases (us)" line: every phase of
 # a run of the hello payload in order, non-negative, summing to the total

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * busyspin: spin at CPL0 without a single exit for loops=N iterations
+ * (default 2^30), then pass. A guest that never exits is what left the
+ * nested-SVM L1's CPUs in soft lockups (tests/nested.t): while it spins,
+ * only the host's interrupts can take the vCPU out of the guest.
+ */
+#include "runtime/rt.h"
+
+int main(struct mb_info *mbi)
+{
+	u64 n = cmdline_num("loops", 1ull << 30), i;
+
+	(void)mbi;
+	printf("busyspin: %llu loops\n", (unsigned long long)n);
+	for (i = 0; i < n; i++)
+		__asm__ volatile("" ::: "memory");
+	printf("busyspin: done\n");
+	return 0;
+}
