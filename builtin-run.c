@@ -4,6 +4,7 @@
  * build and run the VM. No device logic lives here.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,25 @@ static void print_end(struct kvm *kvm)
 	}
 }
 
+/*
+ * A run ended by SIGINT, SIGTERM or SIGHUP ends the process by that signal
+ * (default action), once the terminal is restored, so a parent's wait()
+ * sees WIFSIGNALED rather than an exit status a test kernel could also
+ * produce through the debug-exit port.
+ */
+static void die_by_signal(int sig)
+{
+	sigset_t set;
+
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	exit(128 + sig);	/* not reached */
+}
+
 int cmd_run(int argc, const char **argv)
 {
 	static struct kvm kvm;
@@ -396,5 +416,7 @@ int cmd_run(int argc, const char **argv)
 			 i, (unsigned long long)kvm.vcpus[i].nr_exits,
 			 (unsigned long long)kvm.vcpus[i].nr_emulated);
 	kvm_teardown(&kvm);
+	if (kvm.end == VM_END_USER && status > 128)
+		die_by_signal(status - 128);
 	return status;
 }

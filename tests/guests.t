@@ -167,37 +167,37 @@ done
 
 timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --console bogus </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 129 ] && err_has "serial or virtio"
+[ "$rc" = 128 ] && err_has "serial or virtio"
 check $? "--console bogus: usage error"
 timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --virtio-transport isa </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 129 ] && err_has "pci or mmio"
+[ "$rc" = 128 ] && err_has "pci or mmio"
 check $? "--virtio-transport isa: usage error"
 timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --rng=usb </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 129 ] && err_has "pci or mmio"
+[ "$rc" = 128 ] && err_has "pci or mmio"
 check $? "--rng=usb: usage error"
 
 guest unhandled
-[ "$rc" = 3 ] && has "triple fault next" && err_has "RIP" && err_has "triple fault"
-check $? "unhandled: triple fault gives the register dump and status 3"
+[ "$rc" = 122 ] && has "triple fault next" && err_has "RIP" && err_has "triple fault"
+check $? "unhandled: triple fault gives the register dump and status 122"
 
 timeout "$TIMEOUT" "$LKVM" run -k "$TMP/no-such-kernel" </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "no-such-kernel"
-check $? "missing kernel file: one error line, status 1"
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "no-such-kernel"
+check $? "missing kernel file: one error line, status 120"
 
 printf 'not a kernel at all\n' >"$TMP/junk"
 timeout "$TIMEOUT" "$LKVM" run -k "$TMP/junk" </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "junk"
-check $? "not a kernel: one error line, status 1"
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "junk"
+check $? "not a kernel: one error line, status 120"
 
 # A multiboot header asking for a video mode (flags 0x10004): refused.
 printf '\002\260\255\033\004\000\001\000\372\117\121\344' >"$TMP/video.mb"
 timeout "$TIMEOUT" "$LKVM" run -k "$TMP/video.mb" </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "video mode requested (flag 2)"
-check $? "multiboot video mode request: one error line, status 1"
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "video mode requested (flag 2)"
+check $? "multiboot video mode request: one error line, status 120"
 
 echo "1..$N"

@@ -76,7 +76,7 @@ compare "virtio-rng, hostile descriptors" "QEMU's virtio-rng accepts a buffer ou
 	virtio-hostile -r
 # The virtio-mmio variants are lkvm-only (tests/guests.t): QEMU's pc machine
 # has no virtio-mmio devices.
-compare "unhandled (triple fault)" "QEMU -no-reboot exits 0 on a triple fault, lkvm dumps the vCPU and exits 3" \
+compare "unhandled (triple fault)" "QEMU -no-reboot exits 0 on a triple fault, lkvm dumps the vCPU and exits 122" \
 	unhandled
 
 echo "1..$N"
