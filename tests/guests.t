@@ -200,4 +200,18 @@ rc=$?
 [ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "video mode requested (flag 2)"
 check $? "multiboot video mode request: one error line, status 120"
 
+# A multiboot a.out image at 0x4000, below 1 MiB (like kvm-unit-tests'
+# realmode.flat): mov $5, %eax; out %eax, $0xf4 -> status 11.
+printf '\002\260\255\033\000\000\001\000\376\117\121\344\000\100\000\000\000\100\000\000\000\000\000\000\000\000\000\000\040\100\000\000\270\005\000\000\000\347\364\364\353\376' >"$TMP/low.mb"
+timeout "$TIMEOUT" "$LKVM" run -k "$TMP/low.mb" </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 11 ]
+check $? "multiboot image at 0x4000 (below 1 MiB) runs"
+# The same at 0x1000, over lkvm's boot GDT: refused in one line.
+printf '\002\260\255\033\000\000\001\000\376\117\121\344\000\020\000\000\000\020\000\000\000\000\000\000\000\000\000\000\040\020\000\000\270\005\000\000\000\347\364\364\353\376' >"$TMP/gdt.mb"
+timeout "$TIMEOUT" "$LKVM" run -k "$TMP/gdt.mb" </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "overlaps lkvm's boot GDT"
+check $? "multiboot image over lkvm's GDT: one error line, status 120"
+
 echo "1..$N"
