@@ -218,6 +218,7 @@ static int opt_fw_cfg(const struct option *opt __unused, const char *arg, int un
 	if (!fw_cfg_name_valid(name)) {
 		pr_err("--fw-cfg name=%s: use 1 to %d characters from A-Z a-z 0-9 . _ - /, such as etc/foo or opt/org.example/bar",
 		       name, FW_CFG_NAME_MAX);
+		free(copy);
 		return -1;
 	}
 	f->name = name;
