@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * HPET event timer block: capabilities, configuration, interrupt status,
- * main counter and timer 0's configuration and comparator. The counter is
+ * main counter and each timer's configuration and comparator. The counter is
  * computed from the host's monotonic clock when read, so it costs nothing
  * while the guest does not look at it.
  * Source: IA-PC HPET specification 1.0a, section 2.3.
@@ -24,9 +24,9 @@
 
 u64 hpet_gcap_id(void)
 {
-	/* NUM_TIM_CAP (bits 12:8) is the last timer's number: 0 for one. */
+	/* NUM_TIM_CAP (bits 12:8) is the last timer's number. */
 	return (HPET_PERIOD_FS << 32) | (HPET_VENDOR_ID << 16) | HPET_COUNT_SIZE_CAP |
-	       HPET_REV_ID;
+	       ((u64)(HPET_NR_TIMERS - 1) << 8) | HPET_REV_ID;
 }
 
 static u64 hpet_counter(const struct hpet_regs *h, u64 now_ns)
@@ -38,25 +38,55 @@ static u64 hpet_counter(const struct hpet_regs *h, u64 now_ns)
 	       (u64)((unsigned __int128)(now_ns - h->base_ns) * 1000000ULL / HPET_PERIOD_FS);
 }
 
+/* Timer number of a timer register at @reg, or -1; its offset in @off. */
+static int hpet_timer(u64 reg, u64 *off)
+{
+	u64 n;
+
+	if (reg < HPET_T0_CONF)
+		return -1;
+	n = (reg - HPET_T0_CONF) / HPET_TIMER_STRIDE;
+	if (n >= HPET_NR_TIMERS)
+		return -1;
+	*off = HPET_T0_CONF + (reg - HPET_T0_CONF) % HPET_TIMER_STRIDE;
+	return (int)n;
+}
+
 /* The 64-bit register at @reg (8-aligned), or 0 for a hole. */
 static u64 hpet_read64(const struct hpet_regs *h, u64 now_ns, u64 reg)
 {
+	u64 off;
+	int t = hpet_timer(reg, &off);
+
+	if (t >= 0) {
+		if (off == HPET_T0_CONF)
+			/* Route capability (bits 63:32) empty: no interrupt delivery. */
+			return h->t_conf[t] | HPET_TN_PER_INT_CAP | HPET_TN_SIZE_CAP;
+		if (off == HPET_T0_COMPARATOR)
+			return (h->t_conf[t] & HPET_TN_32MODE) ? (u32)h->t_cmp[t] : h->t_cmp[t];
+		return 0;
+	}
 	switch (reg) {
 	case HPET_GCAP_ID: return hpet_gcap_id();
 	case HPET_GEN_CONF: return h->conf;
 	case HPET_GINTR_STA: return 0;
 	case HPET_MAIN_COUNTER: return hpet_counter(h, now_ns);
-	case HPET_T0_CONF:
-		/* Route capability (bits 63:32) empty: no interrupt delivery. */
-		return h->t0_conf | HPET_TN_PER_INT_CAP | HPET_TN_SIZE_CAP;
-	case HPET_T0_COMPARATOR:
-		return (h->t0_conf & HPET_TN_32MODE) ? (u32)h->t0_cmp : h->t0_cmp;
 	default: return 0;
 	}
 }
 
 static void hpet_write64(struct hpet_regs *h, u64 now_ns, u64 reg, u64 v)
 {
+	u64 off;
+	int t = hpet_timer(reg, &off);
+
+	if (t >= 0) {
+		if (off == HPET_T0_CONF)
+			h->t_conf[t] = v & HPET_T0_RW;
+		else if (off == HPET_T0_COMPARATOR)
+			h->t_cmp[t] = (h->t_conf[t] & HPET_TN_32MODE) ? (u32)v : v;
+		return;
+	}
 	switch (reg) {
 	case HPET_GEN_CONF: {
 		u64 counter = hpet_counter(h, now_ns);
@@ -71,12 +101,6 @@ static void hpet_write64(struct hpet_regs *h, u64 now_ns, u64 reg, u64 v)
 		/* Writable only while halted (HPET spec 1.0a section 2.3.7). */
 		if (!(h->conf & HPET_GEN_ENABLE))
 			h->counter_base = v;
-		break;
-	case HPET_T0_CONF:
-		h->t0_conf = v & HPET_T0_RW;
-		break;
-	case HPET_T0_COMPARATOR:
-		h->t0_cmp = (h->t0_conf & HPET_TN_32MODE) ? (u32)v : v;
 		break;
 	default:	/* read-only, write-1-to-clear with nothing set, or holes */
 		break;

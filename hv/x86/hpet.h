@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * HPET: an event timer block at HPET_GPA with a 64-bit main counter at
- * 100 MHz (period 10 ns) driven by the host's CLOCK_MONOTONIC, and one
- * comparator (timer 0) whose registers read back what was written. No
- * interrupts are delivered: no legacy replacement route, no FSB delivery,
- * an empty interrupt route capability, so an OS uses it as a clocksource
- * only. Source: IA-PC HPET specification 1.0a, sections 2.3 (registers)
+ * 100 MHz (period 10 ns) driven by the host's CLOCK_MONOTONIC, and
+ * HPET_NR_TIMERS comparators whose registers read back what was written
+ * (three, as on QEMU's pc machine: Linux built with HPET_EMULATE_RTC
+ * ignores an HPET with fewer than two). No interrupts are delivered: no
+ * legacy replacement route, no FSB delivery, an empty interrupt route
+ * capability, so an OS uses it as a clocksource only. Source: IA-PC HPET specification 1.0a, sections 2.3 (registers)
  * and 3.2.4 (ACPI table, built in acpi.c).
  */
 #ifndef LKVM_X86_HPET_H
@@ -23,6 +24,8 @@ struct kvm;
 #define HPET_T0_CONF		0x100
 #define HPET_T0_COMPARATOR	0x108
 #define HPET_T0_FSB_ROUTE	0x110
+#define HPET_TIMER_STRIDE	0x20	/* timer N at HPET_T0_CONF + N * stride */
+#define HPET_NR_TIMERS		3
 
 #define HPET_PERIOD_FS		10000000ULL	/* 10 ns in femtoseconds */
 #define HPET_GEN_ENABLE		(1u << 0)
@@ -42,12 +45,13 @@ struct hpet_regs {
 	u64 conf;		/* GEN_CONF: ENABLE_CNF, LEG_RT_CNF */
 	u64 counter_base;	/* main counter value at @base_ns */
 	u64 base_ns;		/* host ns when the counter last started */
-	u64 t0_conf;		/* timer 0 configuration (writable bits) */
-	u64 t0_cmp;		/* timer 0 comparator */
+	u64 t_conf[HPET_NR_TIMERS];	/* timer N configuration (writable bits) */
+	u64 t_cmp[HPET_NR_TIMERS];	/* timer N comparator */
 };
 
 /* hpet_gcap_id - the GCAP_ID register: period 10 ns in fs (bits 63:32),
- * vendor 0x8086, 64-bit counter, 1 timer (NUM_TIM_CAP 0), revision 1. */
+ * vendor 0x8086, 64-bit counter, HPET_NR_TIMERS timers (NUM_TIM_CAP is the
+ * last timer's number), revision 1. */
 u64 hpet_gcap_id(void);
 
 /*

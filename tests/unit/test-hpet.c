@@ -42,8 +42,8 @@ static void test_hpet(void)
 
 	is_int(cap >> 32, 10000000, "GCAP_ID: period 10 ns in fs");
 	is_int((cap >> 16) & 0xffff, 0x8086, "GCAP_ID: vendor");
-	ok((cap & (1 << 13)) && !(cap & (1 << 15)) && ((cap >> 8) & 0x1f) == 0 && (cap & 0xff) == 1,
-	   "GCAP_ID: 64-bit counter, no legacy route, one timer, revision 1");
+	ok((cap & (1 << 13)) && !(cap & (1 << 15)) && ((cap >> 8) & 0x1f) == 2 && (cap & 0xff) == 1,
+	   "GCAP_ID: 64-bit counter, no legacy route, three timers, revision 1");
 	is_int(rd(&h, 0, HPET_GCAP_ID + 4, 4), 10000000, "GCAP_ID high dword by itself");
 	is_int(rd(&h, 1000, HPET_MAIN_COUNTER, 8), 0, "counter halted while ENABLE_CNF is 0");
 	wr(&h, 1000, HPET_MAIN_COUNTER, 500, 8);
@@ -79,6 +79,13 @@ static void test_hpet(void)
 	       "T0 comparator: a dword write to the high half");
 	wr(&h, 0, HPET_T0_CONF, HPET_TN_32MODE, 8);
 	is_int(rd(&h, 0, HPET_T0_COMPARATOR, 8), 0x3456789a, "32-bit mode: comparator reads 32 bits");
+	wr(&h, 0, HPET_T0_COMPARATOR + 2 * HPET_TIMER_STRIDE, 0xabcdef, 8);
+	ok(rd(&h, 0, HPET_T0_COMPARATOR + 2 * HPET_TIMER_STRIDE, 8) == 0xabcdef &&
+	   rd(&h, 0, HPET_T0_COMPARATOR + HPET_TIMER_STRIDE, 8) == 0 &&
+	   rd(&h, 0, HPET_T0_COMPARATOR, 8) == 0x3456789a, "timer 2's comparator is its own");
+	ok((rd(&h, 0, HPET_T0_CONF + HPET_TIMER_STRIDE, 8) & HPET_TN_SIZE_CAP) &&
+	   rd(&h, 0, HPET_T0_CONF + 3 * HPET_TIMER_STRIDE, 8) == 0,
+	   "timers 1 and 2 exist, timer 3 does not");
 	is_int(rd(&h, 0, 0x300, 8), 0, "a hole reads 0");
 	is_int(rd(&h, 0, HPET_GCAP_ID + 2, 4), 0, "a misaligned access reads 0");
 	wr(&h, 0, HPET_GCAP_ID, 0, 8);
