@@ -4,6 +4,7 @@
  * build and run the VM. No device logic lives here.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 #include "hv/x86/debug_exit.h"
 #include "hv/x86/emulate.h"
 #include "hv/x86/inputs.h"
+#include "hv/x86/fw_cfg.h"
+#include "hv/x86/hpet.h"
+#include "hv/x86/testdev.h"
 #include "hv/x86/legacy.h"
 #include "hv/x86/serial8250.h"
 #include "util/ctl-client.h"
@@ -158,6 +162,7 @@ static int opt_rng(const struct option *opt __unused, const char *arg, int unset
 
 	cfg.rng = !unset;
 	cfg.rng_transport = -1;
+	cfg.test_dev = -1;
 	if (unset || !arg)
 		return 0;
 	if (virtio_transport_parse(arg, &t) < 0) {
@@ -188,6 +193,66 @@ static int opt_disk(const struct option *opt __unused, const char *arg, int unse
 	return 0;
 }
 
+/* --fw-cfg name=NAME,file=PATH or name=NAME,string=TEXT, repeatable.
+ * string= takes the rest of the argument, commas included. */
+static int opt_fw_cfg(const struct option *opt __unused, const char *arg, int unset)
+{
+	struct fw_cfg_file_opt *f;
+	char *copy, *p, *name = NULL;
+
+	if (unset) {
+		cfg.nr_fw_cfg = 0;
+		return 0;
+	}
+	if (cfg.nr_fw_cfg >= MAX_FW_CFG_FILES) {
+		pr_err("too many --fw-cfg files (at most %d)", MAX_FW_CFG_FILES);
+		return -1;
+	}
+	f = &cfg.fw_cfg[cfg.nr_fw_cfg];
+	memset(f, 0, sizeof(*f));
+	copy = xstrdup(arg);
+	for (p = copy; p && *p;) {
+		char *comma;
+
+		if (!strncmp(p, "string=", 7)) {
+			f->string = p + 7;
+			break;
+		}
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = 0;
+		if (!strncmp(p, "name=", 5))
+			name = p + 5;
+		else if (!strncmp(p, "file=", 5))
+			f->path = p + 5;
+		else
+			goto bad;
+		p = comma ? comma + 1 : NULL;
+	}
+	if (!name || !!f->path == !!f->string || (f->path && !*f->path))
+		goto bad;
+	if (!fw_cfg_name_valid(name)) {
+		pr_err("--fw-cfg name=%s: use 1 to %d characters from A-Z a-z 0-9 . _ - /, such as etc/foo or opt/org.example/bar",
+		       name, FW_CFG_NAME_MAX);
+		free(copy);
+		return -1;
+	}
+	f->name = name;
+	cfg.nr_fw_cfg++;
+	return 0;
+bad:
+	pr_err("--fw-cfg '%s': expected name=NAME,file=PATH or name=NAME,string=TEXT", arg);
+	free(copy);
+	return -1;
+}
+
+/* --test-dev and --no-test-dev. */
+static int opt_test_dev(const struct option *opt __unused, const char *arg __unused, int unset)
+{
+	cfg.test_dev = !unset;
+	return 0;
+}
+
 /* The virtio devices asked for; before boot_load(), which puts the
  * virtio-mmio devices on the kernel command line. */
 static int init_virtio(struct kvm *kvm)
@@ -207,8 +272,9 @@ static int init_virtio(struct kvm *kvm)
 static int init_devices(struct kvm *kvm)
 {
 	if (serial8250_init(kvm) < 0 || i8042_init(kvm) < 0 || rtc_init(kvm) < 0 ||
-	    port80_init(kvm) < 0 || pci_init(kvm) < 0 || pvpanic_init(kvm) < 0 ||
-	    acpi_pm_init(kvm) < 0 || init_virtio(kvm) < 0) {
+	    port80_init(kvm) < 0 || port92_init(kvm) < 0 || pci_init(kvm) < 0 ||
+	    pvpanic_init(kvm) < 0 || acpi_pm_init(kvm) < 0 || hpet_init(kvm) < 0 ||
+	    init_virtio(kvm) < 0) {
 		pr_err("cannot set up the guest's devices");
 		return -1;
 	}
@@ -290,6 +356,25 @@ static void print_end(struct kvm *kvm)
 	}
 }
 
+/*
+ * A run ended by SIGINT, SIGTERM or SIGHUP ends the process by that signal
+ * (default action), once the terminal is restored, so a parent's wait()
+ * sees WIFSIGNALED rather than an exit status a test kernel could also
+ * produce through the debug-exit port.
+ */
+static void die_by_signal(int sig)
+{
+	sigset_t set;
+
+	fflush(NULL);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	exit(128 + sig);	/* not reached */
+}
+
 int cmd_run(int argc, const char **argv)
 {
 	static struct kvm kvm;
@@ -328,6 +413,12 @@ int cmd_run(int argc, const char **argv)
 		OPT_CALLBACK_OPTARG(0, "debug-exit", NULL, "PORT[,SIZE]",
 				    "I/O port whose write V ends lkvm with status (V << 1) | 1 (default 0xf4,4; on for multiboot images)",
 				    opt_debug_exit, 0),
+		OPT_CALLBACK(0, "fw-cfg", NULL, "name=NAME,file=PATH|string=TEXT",
+			     "add a named fw_cfg file for test kernels (such as etc/foo); repeatable",
+			     opt_fw_cfg),
+		OPT_CALLBACK_NOARG(0, "test-dev", NULL,
+				   "pc-testdev ports 0xe0-0xe4, 0x2000+n and I/O RAM at 0xff000000 for test kernels (default on for multiboot images)",
+				   opt_test_dev),
 		OPT_GROUP("Debug options:"),
 		OPT_STRING(0, "loglevel", &loglevel_arg, "LEVEL",
 			   "error, warning (default), info or debug"),
@@ -344,6 +435,7 @@ int cmd_run(int argc, const char **argv)
 	cfg.debug_exit_size = DEBUG_EXIT_DEFAULT_SIZE;
 	cfg.virtio_transport = VIRTIO_TRANSPORT_PCI;
 	cfg.rng_transport = -1;
+	cfg.test_dev = -1;
 
 	phase(PH_START);
 	argc = parse_options(argc, argv, options, run_usage, 0);
@@ -403,11 +495,12 @@ int cmd_run(int argc, const char **argv)
 	bad = boot_check_inputs(&cfg, NULL);
 	for (int i = 0; i < cfg.nr_disks; i++)
 		bad += disk_check_path(cfg.disks[i]->path) < 0;
+	bad += fw_cfg_check_inputs(&cfg);
 	if (bad)
 		return EXIT_LKVM_ERROR;
 	phase(PH_INPUTS);
-	if (kvm_init(&kvm, &cfg) < 0 || (phase(PH_KVM), init_devices(&kvm) < 0) ||
-	    (phase(PH_DEVICES), boot_load(&kvm, &cpu) < 0)) {
+	if (kvm_init(&kvm, &cfg) < 0 || (phase(PH_KVM), fw_cfg_init(&kvm) < 0) ||
+	    init_devices(&kvm) < 0 || (phase(PH_DEVICES), boot_load(&kvm, &cpu) < 0)) {
 		kvm_teardown(&kvm);
 		return EXIT_LKVM_ERROR;
 	}
@@ -418,6 +511,11 @@ int cmd_run(int argc, const char **argv)
 			kvm_teardown(&kvm);
 			return EXIT_LKVM_ERROR;
 		}
+	}
+	/* --test-dev, on by default for test kernels (not for Linux) */
+	if ((cfg.test_dev < 0 ? !kvm.is_linux : cfg.test_dev) && testdev_init(&kvm) < 0) {
+		kvm_teardown(&kvm);
+		return EXIT_LKVM_ERROR;
 	}
 	phase(PH_BOOT);
 	if (kvm_create_vcpus(&kvm) < 0 || boot_setup_bsp(&kvm.vcpus[0], &cpu) < 0) {
@@ -469,5 +567,7 @@ int cmd_run(int argc, const char **argv)
 	kvm_teardown(&kvm);
 	phase(PH_TEARDOWN);
 	report_phases();
+	if (kvm.end == VM_END_USER && status > 128)
+		die_by_signal(status - 128);
 	return status;
 }

@@ -12,7 +12,7 @@
 /*
  * Every command takes its own argv with argv[0] set to the command name
  * ("run") and returns the process exit status: 0 on success, 1 on failure,
- * 129 on a usage error (parse_options exits with it directly).
+ * 128 (EXIT_USAGE) on a usage error (parse_options exits with it directly).
  */
 int cmd_run(int argc, const char **argv);
 int cmd_help(int argc, const char **argv);

@@ -11,6 +11,7 @@
 
 #define MAX_MODULES 16
 #define MAX_DISKS 16
+#define MAX_FW_CFG_FILES 32	/* == FW_CFG_MAX_FILES (hv/x86/fw_cfg.h) */
 
 struct disk_opts;
 
@@ -45,6 +46,15 @@ struct vm_config {
 	/* -d/--disk (disk/disk.h struct disk_opts), in command-line order */
 	struct disk_opts *disks[MAX_DISKS];
 	int nr_disks;
+	/* --fw-cfg name=NAME,file=PATH|string=TEXT, in command-line order;
+	 * exactly one of @path and @string is set */
+	struct fw_cfg_file_opt {
+		const char *name;
+		const char *path;
+		const char *string;
+	} fw_cfg[MAX_FW_CFG_FILES];
+	int nr_fw_cfg;
+	int test_dev;			/* --test-dev: -1 default (on for multiboot), 0, 1 */
 };
 
 #endif

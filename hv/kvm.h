@@ -12,13 +12,8 @@
 #include "hv/bus.h"
 #include "hv/config.h"
 #include "hv/guest_mem.h"
+#include "util/exit-status.h"
 
-/* Exit statuses of `lkvm run` (documented in Documentation/lkvm-run.txt). */
-#define EXIT_GUEST_OFF 0	/* guest powered off or rebooted */
-#define EXIT_LKVM_ERROR 1	/* bad input or host failure */
-#define EXIT_GUEST_PANIC 2	/* guest kernel panicked (pvpanic) */
-#define EXIT_GUEST_CRASH 3	/* triple fault, unhandled exit or emulation failure */
-#define EXIT_USAGE 129		/* bad command line */
 
 /* The host's KVM implementation, which decides the PVM quirks. */
 enum kvm_flavour { KVM_FLAVOUR_UNKNOWN, KVM_FLAVOUR_VMX, KVM_FLAVOUR_SVM, KVM_FLAVOUR_PVM };

@@ -6,11 +6,13 @@
 # (0xf4, 4 bytes): a write of V gives status (V << 1) | 1 under both.
 #
 # usage: scripts/qemu-compare.sh [-p PARAMS] [-i MODULE]... [-m MIB] [-c CPUS]
-#                                [-r] [-v] [-o DIR] [-q] IMAGE
+#                                [-f FWCFG]... [-r] [-v] [-o DIR] [-q] IMAGE
 #   -p PARAMS  kernel command line   (lkvm -p,  qemu -append)
 #   -i MODULE  multiboot module, in order, repeatable (lkvm -i, qemu -initrd A,B)
 #   -m MIB     guest RAM in MiB      (both -m)
 #   -c CPUS    vCPUs                 (lkvm -c,  qemu -smp)
+#   -f FWCFG   fw_cfg file name=N,string=S or name=N,file=F, repeatable
+#              (lkvm --fw-cfg, qemu -fw_cfg)
 #   -r         virtio entropy device (lkvm --rng, qemu -device virtio-rng-pci)
 #   -v         virtio console on stdout (lkvm --console virtio, qemu
 #              virtio-serial-pci + virtconsole sharing stdio with the serial port)
@@ -25,7 +27,8 @@
 # (COM1 on stdout, nothing else); -device isa-debug-exit,iobase=0xf4,iosize=4
 # (the exit port); -no-reboot (a triple fault ends QEMU instead of resetting
 # the guest forever); -fw_cfg name=etc/sercon-port,string=0 (SeaBIOS would
-# otherwise print its banner on the serial port, before the guest's output).
+# otherwise print its banner on the serial port, before the guest's output);
+# -device pc-testdev (lkvm's --test-dev, on for multiboot images).
 # The default CPU model is kept: `-cpu host` aborts on PVM hosts (QEMU
 # fails to set MSR 0x10a).
 
@@ -34,18 +37,19 @@ QEMU=${QEMU:-qemu-system-x86_64}
 TIMEOUT=${TIMEOUT:-60}
 
 usage() {
-	sed -n '8,18s/^# \{0,1\}//p' "$0" >&2
+	sed -n '8,20s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
 params= mem= cpus= dir= quiet= rng= vcon=
-modules=()
-while getopts "p:i:m:c:rvo:qh" opt; do
+modules=() fwcfg=()
+while getopts "p:i:m:c:f:rvo:qh" opt; do
 	case $opt in
 	p) params=$OPTARG ;;
 	i) modules+=("$OPTARG") ;;
 	m) mem=$OPTARG ;;
 	c) cpus=$OPTARG ;;
+	f) fwcfg+=("$OPTARG") ;;
 	r) rng=1 ;;
 	v) vcon=1 ;;
 	o) dir=$OPTARG ;;
@@ -63,8 +67,11 @@ fi
 
 lkvm_args=(run -k "$image")
 qemu_args=(-enable-kvm -nodefaults -nographic -serial stdio
-	-device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot
+	-device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot -device pc-testdev
 	-fw_cfg name=etc/sercon-port,string=0 -kernel "$image")
+for f in "${fwcfg[@]}"; do
+	lkvm_args+=(--fw-cfg "$f") && qemu_args+=(-fw_cfg "$f")
+done
 [ -n "$params" ] && lkvm_args+=(-p "$params") && qemu_args+=(-append "$params")
 [ -n "$mem" ] && lkvm_args+=(-m "$mem") && qemu_args+=(-m "$mem")
 [ -n "$cpus" ] && lkvm_args+=(-c "$cpus") && qemu_args+=(-smp "$cpus")

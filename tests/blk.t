@@ -102,8 +102,8 @@ guest -d "$TMP/img,cow=$TMP/ovl" -p "bench=r4k n=1"
 check $? "cow=OVERLAY: reused on the next run with the same base"
 touch -d '2001-01-01' "$TMP/img"
 guest -d "$TMP/img,cow=$TMP/ovl"
-# status 1 (lkvm's error) with nothing from the guest
-[ "$rc" = 1 ] && [ ! -s "$TMP/out" ] && err_has "was made for another base image"
+# status 120 (lkvm's error) with nothing from the guest
+[ "$rc" = 120 ] && [ ! -s "$TMP/out" ] && err_has "was made for another base image"
 check $? "cow=OVERLAY with a changed base: one clear error"
 
 # locking: a writable image in use by another lkvm
@@ -116,10 +116,10 @@ while ! grep -q "virtio-blk: flushed" "$TMP/bg.out" 2>/dev/null && [ $i -lt 300 
 	sleep 0.1; i=$((i + 1))
 done
 guest -d "$TMP/img"
-[ "$rc" = 1 ] && [ ! -s "$TMP/out" ] && err_has "image $TMP/img is in use by another process"
+[ "$rc" = 120 ] && [ ! -s "$TMP/out" ] && err_has "image $TMP/img is in use by another process"
 check $? "locking: a second lkvm cannot open the image another one writes"
 guest -d "$TMP/img,ro"
-[ "$rc" = 1 ] && [ ! -s "$TMP/out" ] && err_has "in use by another process"
+[ "$rc" = 120 ] && [ ! -s "$TMP/out" ] && err_has "in use by another process"
 check $? "locking: nor read it while the other one writes it"
 
 # data safety: SIGKILL right after the guest saw "flushed"
@@ -133,13 +133,13 @@ check $? "locking: the lock goes with the killed process"
 
 mkdir "$TMP/dir"
 guest -d "$TMP/dir"
-[ "$rc" = 1 ] && err_has "'$TMP/dir' is a directory: .*9p" && [ "$(wc -l <"$TMP/err")" = 1 ]
+[ "$rc" = 120 ] && err_has "'$TMP/dir' is a directory: .*9p" && [ "$(wc -l <"$TMP/err")" = 1 ]
 check $? "-d DIR: one error line pointing at the 9p option to come"
 guest -d "$TMP/missing.img"
-[ "$rc" = 1 ] && err_has "missing.img: No such file or directory" && [ "$(wc -l <"$TMP/err")" = 1 ]
+[ "$rc" = 120 ] && err_has "missing.img: No such file or directory" && [ "$(wc -l <"$TMP/err")" = 1 ]
 check $? "-d with a missing image: one error line"
 guest -d "$TMP/img,bogus"
-[ "$rc" = 129 ] && err_has "unknown flag 'bogus'"
+[ "$rc" = 128 ] && err_has "unknown flag 'bogus'"
 check $? "-d with an unknown flag: usage error"
 head -c 1048000 "$TMP/ref" >"$TMP/short"
 guest -d "$TMP/short"

@@ -2,7 +2,7 @@
 # tier: host (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # The lkvm command line: dispatcher, help, version, man pages and the
-# usage-error contract (one error line, exit status 129). TAP output.
+# usage-error contract (one error line, exit status 128). TAP output.
 # LKVM is set by `make check`; default ./lkvm.
 
 LKVM=${LKVM:-./lkvm}
@@ -39,17 +39,17 @@ run "$LKVM" help; lists_commands; check $? "lkvm help lists the commands"
 run "$LKVM" --help; lists_commands; check $? "lkvm --help lists the commands"
 
 run "$LKVM" foo
-[ "$rc" = 129 ] && [ "$(lines err)" = 1 ] && [ ! -s "$TMP/out" ] &&
+[ "$rc" = 128 ] && [ "$(lines err)" = 1 ] && [ ! -s "$TMP/out" ] &&
 	grep -q "^lkvm: error: 'foo' is not an lkvm command. See 'lkvm help'." "$TMP/err"
-check $? "unknown command: one line on stderr, exit 129"
+check $? "unknown command: one line on stderr, exit 128"
 
 run "$LKVM" rnu
-[ "$rc" = 129 ] && [ "$(lines err)" = 1 ] && grep -q "Did you mean 'run'?" "$TMP/err"
+[ "$rc" = 128 ] && [ "$(lines err)" = 1 ] && grep -q "Did you mean 'run'?" "$TMP/err"
 check $? "unknown command close to one suggests it"
 
 run "$LKVM" --bogus
-[ "$rc" = 129 ] && [ "$(lines err)" = 1 ] && grep -q "unknown option '--bogus'" "$TMP/err"
-check $? "unknown global option: exit 129"
+[ "$rc" = 128 ] && [ "$(lines err)" = 1 ] && grep -q "unknown option '--bogus'" "$TMP/err"
+check $? "unknown global option: exit 128"
 
 if [ -f "$SRC/Documentation/lkvm-run.txt" ]; then
 	run "$LKVM" help run
@@ -83,8 +83,8 @@ else
 fi
 
 run "$LKVM" help nosuch
-[ "$rc" = 129 ] && [ "$(lines err)" = 1 ] && [ ! -s "$TMP/out" ]
-check $? "lkvm help nosuch: one line, exit 129"
+[ "$rc" = 128 ] && [ "$(lines err)" = 1 ] && [ ! -s "$TMP/out" ]
+check $? "lkvm help nosuch: one line, exit 128"
 
 run "$LKVM" help -h
 [ "$rc" = 0 ] && has '^usage: lkvm help' && has -- '--man <FILE>'
@@ -106,7 +106,7 @@ run "$LKVM" --version
 check $? "lkvm --version is lkvm version"
 
 run "$LKVM" version extra
-[ "$rc" = 129 ] && grep -q "^lkvm version: error: unexpected argument 'extra'" "$TMP/err"
+[ "$rc" = 128 ] && grep -q "^lkvm version: error: unexpected argument 'extra'" "$TMP/err"
 check $? "lkvm version with an argument: usage error"
 
 if [ -f "$SRC/builtin-run.c" ]; then
@@ -115,9 +115,9 @@ if [ -f "$SRC/builtin-run.c" ]; then
 	check $? "lkvm run -h lists grouped options, exit 0"
 
 	run "$LKVM" run --nosuch
-	[ "$rc" = 129 ] && [ ! -s "$TMP/out" ] && [ "$(grep -c 'error' "$TMP/err")" = 1 ] &&
+	[ "$rc" = 128 ] && [ ! -s "$TMP/out" ] && [ "$(grep -c 'error' "$TMP/err")" = 1 ] &&
 		grep -q "^lkvm run: error: unknown option '--nosuch'" "$TMP/err"
-	check $? "lkvm run --nosuch: one error line, exit 129"
+	check $? "lkvm run --nosuch: one error line, exit 128"
 else
 	skip "builtin-run.c not written yet"
 	skip "builtin-run.c not written yet"

@@ -168,37 +168,98 @@ done
 
 timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --console bogus </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 129 ] && err_has "serial or virtio"
+[ "$rc" = 128 ] && err_has "serial or virtio"
 check $? "--console bogus: usage error"
 timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --virtio-transport isa </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 129 ] && err_has "pci or mmio"
+[ "$rc" = 128 ] && err_has "pci or mmio"
 check $? "--virtio-transport isa: usage error"
 timeout "$TIMEOUT" "$LKVM" run -k "$G/hello.elf" --rng=usb </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 129 ] && err_has "pci or mmio"
+[ "$rc" = 128 ] && err_has "pci or mmio"
 check $? "--rng=usb: usage error"
 
 guest unhandled
-[ "$rc" = 3 ] && has "triple fault next" && err_has "RIP" && err_has "triple fault"
-check $? "unhandled: triple fault gives the register dump and status 3"
+[ "$rc" = 122 ] && has "triple fault next" && err_has "RIP" && err_has "triple fault"
+check $? "unhandled: triple fault gives the register dump and status 122"
 
 timeout "$TIMEOUT" "$LKVM" run -k "$TMP/no-such-kernel" </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "no-such-kernel"
-check $? "missing kernel file: one error line, status 1"
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "no-such-kernel"
+check $? "missing kernel file: one error line, status 120"
 
 printf 'not a kernel at all\n' >"$TMP/junk"
 timeout "$TIMEOUT" "$LKVM" run -k "$TMP/junk" </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "junk"
-check $? "not a kernel: one error line, status 1"
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "junk"
+check $? "not a kernel: one error line, status 120"
 
 # A multiboot header asking for a video mode (flags 0x10004): refused.
 printf '\002\260\255\033\004\000\001\000\372\117\121\344' >"$TMP/video.mb"
 timeout "$TIMEOUT" "$LKVM" run -k "$TMP/video.mb" </dev/null >"$TMP/out" 2>"$TMP/err"
 rc=$?
-[ "$rc" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "video mode requested (flag 2)"
-check $? "multiboot video mode request: one error line, status 1"
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "video mode requested (flag 2)"
+check $? "multiboot video mode request: one error line, status 120"
+
+# fw_cfg: signature, CPUs, RAM and a named file, by port and by DMA.
+guest fwcfg -c 2 -m 256 -p "file=opt/lkvm/hello" --fw-cfg "name=opt/lkvm/hello,string=hello, world"
+[ "$rc" = 1 ] && has "fwcfg: signature QEMU" && has "fwcfg: id traditional yes, dma yes" &&
+	has "fwcfg: cpus 2" && has "fwcfg: ram 256 MiB"
+check $? "fwcfg: signature, ID, CPU count and RAM size through fw_cfg"
+has "fwcfg: file opt/lkvm/hello, 12 bytes" && has "fwcfg: data port: hello, world" &&
+	has "fwcfg: dma control 0x0: hello, world"
+check $? "fwcfg: --fw-cfg string= file found in the directory, read by port and DMA"
+printf 'from a file' >"$TMP/fwfile"
+guest fwcfg -p "file=etc/lkvm-test" --fw-cfg "name=etc/lkvm-test,file=$TMP/fwfile" \
+	--fw-cfg name=opt/other,string=x
+[ "$rc" = 1 ] && has "fwcfg: file etc/lkvm-test, 11 bytes" && has "fwcfg: data port: from a file"
+check $? "fwcfg: --fw-cfg file= among two files"
+guest fwcfg --fw-cfg "name=etc/a b,string=x"
+[ "$rc" = 128 ] && err_has "name=etc/a b: use 1 to 55 characters"
+check $? "--fw-cfg with a bad name: usage error naming it"
+guest fwcfg --fw-cfg "name=etc/x,file=$TMP/nonexistent"
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "file=$TMP/nonexistent: No such file"
+check $? "--fw-cfg with a missing file: one error line, status 120"
+guest fwcfg --fw-cfg "name=etc/x"
+[ "$rc" = 128 ] && err_has "expected name=NAME,file=PATH or name=NAME,string=TEXT"
+check $? "--fw-cfg without file= or string=: usage error"
+
+# The test device: scratch ports, flush page, I/O RAM, an IRQ line.
+guest testdev
+[ "$rc" = 1 ] && has "testdev: scratch dword 0x12345678, byte 1 0x56, word 2 0x1234" &&
+	has "testdev: after byte and word writes 0xab34cdef"
+check $? "testdev: scratch port 0xe0-0xe3 at byte, word and dword width"
+has "testdev: flushed page reads 0x5a5a1234" &&
+	has "testdev: ioram 0x1122334455667788 0x11223344 0xcafef00d"
+check $? "testdev: flush page keeps the page, I/O RAM at 0xff000000 reads back"
+has "testdev: irq line 10 interrupt"
+check $? "testdev: IRQ line 10 raised through port 0x200a reaches the CPU via the IOAPIC"
+guest testdev --no-test-dev
+[ "$rc" = 3 ] && has "testdev: scratch dword 0xffffffff, byte 1 0xff, word 2 0xffff" &&
+	has "testdev: irq line 10 no interrupt"
+check $? "--no-test-dev: no test device for a multiboot image"
+
+# ACPI time sources: FACS through FIRMWARE_CTRL, PM timer, HPET.
+guest timers
+[ "$rc" = 1 ] && has "timers: FIRMWARE_CTRL points at the FACS" &&
+	has "timers: PM_TMR_BLK set, PM_TMR_LEN 4"
+check $? "timers: FADT FIRMWARE_CTRL and PM_TMR_BLK"
+has "timers: hpet period 10000000 fs" && has "timers: pm timer advances, 24 bits: yes" &&
+	has "timers: hpet counter advances: yes, rate agrees with the pm timer: yes"
+check $? "timers: PM timer and HPET counter advance at their rates"
+
+# A multiboot a.out image at 0x4000, below 1 MiB (like kvm-unit-tests'
+# realmode.flat): mov $5, %eax; out %eax, $0xf4 -> status 11.
+printf '\002\260\255\033\000\000\001\000\376\117\121\344\000\100\000\000\000\100\000\000\000\000\000\000\000\000\000\000\040\100\000\000\270\005\000\000\000\347\364\364\353\376' >"$TMP/low.mb"
+timeout "$TIMEOUT" "$LKVM" run -k "$TMP/low.mb" </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 11 ]
+check $? "multiboot image at 0x4000 (below 1 MiB) runs"
+# The same at 0x1000, over lkvm's boot GDT: refused in one line.
+printf '\002\260\255\033\000\000\001\000\376\117\121\344\000\020\000\000\000\020\000\000\000\000\000\000\000\000\000\000\040\020\000\000\270\005\000\000\000\347\364\364\353\376' >"$TMP/gdt.mb"
+timeout "$TIMEOUT" "$LKVM" run -k "$TMP/gdt.mb" </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" = 120 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && err_has "overlaps lkvm's boot GDT"
+check $? "multiboot image over lkvm's GDT: one error line, status 120"
 
 echo "1..$N"

@@ -58,7 +58,7 @@ if [ -x /usr/bin/time ]; then
 		</dev/null >/dev/null 2>"$TMP/err"
 	rc=$?
 	rss=$(sed -n 's/^maxrss //p' "$TMP/time")
-	[ "$rc" = 1 ] && [ "$(grep -c . "$TMP/err")" = 1 ] &&
+	[ "$rc" = 120 ] && [ "$(grep -c . "$TMP/err")" = 1 ] &&
 		grep -q "payload does not decompress to a 64-bit ELF vmlinux" "$TMP/err" &&
 		[ -n "$rss" ] && [ "$rss" -lt 65536 ]
 	check $? "bomb ($size-byte bzImage, 1 GiB of zeros, -m 2G): one line, lkvm's RSS ${rss:-?} KiB < 64 MiB"

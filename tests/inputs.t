@@ -51,17 +51,17 @@ open(os.path.join(d, "random"), "wb").write(bytes((i * 151 + 7) & 0xff for i in 
 PY
 VML="$TMP/vmlinux"
 
-# one error line naming the input, status 1, and no word about KVM
+# one error line naming the input, status 120 (lkvm error), and no word about KVM
 bad_input() {
 	desc=$1 pattern=$2
 	shift 2
 	run_nokvm "$@"
-	[ "$rc" = 1 ] && [ "$(errs)" = 1 ] && grep -q -e "$pattern" "$TMP/err" &&
+	[ "$rc" = 120 ] && [ "$(errs)" = 1 ] && grep -q -e "$pattern" "$TMP/err" &&
 		! grep -q -e "$NOKVM" -e /dev/kvm "$TMP/err"
 	check $? "$desc (no KVM device): its own line, before the KVM check"
 	if [ -e /dev/kvm ]; then
 		run_kvm "$@"
-		[ "$rc" = 1 ] && [ "$(errs)" = 1 ] && grep -q -e "$pattern" "$TMP/err"
+		[ "$rc" = 120 ] && [ "$(errs)" = 1 ] && grep -q -e "$pattern" "$TMP/err"
 		check $? "$desc (with /dev/kvm): the same line"
 	fi
 }
@@ -84,6 +84,9 @@ bad_input "missing disk" "\-d $TMP/no-disk: No such file or directory" \
 bad_input "symbols without symbols" "\-\-symbols $TMP/random: " \
 	-k "$VML" --symbols "$TMP/random"
 
+bad_input "missing --fw-cfg file" "\-\-fw-cfg file=$TMP/no-blob: No such file or directory" \
+	-k "$VML" --fw-cfg "name=etc/blob,file=$TMP/no-blob"
+
 # a multiboot image takes modules: a missing one is named as such
 HELLO=${LKVM_OUT:-.}/tests/guests/hello.elf
 if [ -f "$HELLO" ]; then
@@ -95,25 +98,25 @@ fi
 
 # every bad input at once: one line each
 run_nokvm -k "$TMP/nope" -i "$TMP/no-initrd" -d "$TMP/no-disk"
-[ "$rc" = 1 ] && [ "$(errs)" = 3 ] && grep -q "kernel '$TMP/nope'" "$TMP/err" &&
+[ "$rc" = 120 ] && [ "$(errs)" = 3 ] && grep -q "kernel '$TMP/nope'" "$TMP/err" &&
 	grep -q "initrd '$TMP/no-initrd'" "$TMP/err" && grep -q "$TMP/no-disk" "$TMP/err" &&
 	! grep -q -e "$NOKVM" -e /dev/kvm "$TMP/err"
 check $? "kernel, initrd and disk all missing: three lines, no KVM line"
 
 # good inputs: now the KVM device is the problem, and the line says why
 run_nokvm -k "$VML"
-[ "$rc" = 1 ] && [ "$(errs)" = 1 ] && grep -q "$NOKVM does not exist" "$TMP/err" &&
+[ "$rc" = 120 ] && [ "$(errs)" = 1 ] && grep -q "$NOKVM does not exist" "$TMP/err" &&
 	grep -q 'scripts/nested-kvm -- COMMAND' "$TMP/err"
 check $? "good kernel, no KVM device: the KVM line, with scripts/nested-kvm"
 
 # -m: the valid range, and what the user typed
 for m in 0 99999999G 3M 2T; do
 	run_nokvm -k "$VML" -m "$m"
-	[ "$rc" = 129 ] && grep -q "^lkvm run: error: -m '$m' is out of range: give 4M to 1T" "$TMP/err"
-	check $? "-m $m: out of range, echoed as typed, exit 129"
+	[ "$rc" = 128 ] && grep -q "^lkvm run: error: -m '$m' is out of range: give 4M to 1T" "$TMP/err"
+	check $? "-m $m: out of range, echoed as typed, exit 128"
 done
 run_nokvm -k "$VML" -m 12Q
-[ "$rc" = 129 ] && grep -q "^lkvm run: error: -m '12Q' is not a size: give 4M to 1T" "$TMP/err"
+[ "$rc" = 128 ] && grep -q "^lkvm run: error: -m '12Q' is not a size: give 4M to 1T" "$TMP/err"
 check $? "-m 12Q: not a size, echoed as typed"
 
 echo "1..$N"

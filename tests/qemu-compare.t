@@ -75,9 +75,13 @@ compare "virtio-console over PCI" "" virtio-console -v
 compare "virtio-rng interrupts: INTx and MSI-X" "" virtio-irq -r
 compare "virtio-rng, hostile descriptors" "QEMU's virtio-rng accepts a buffer outside RAM or wrapping around (it maps it through a bounce buffer) and a nested indirect table; lkvm puts the device into DEVICE_NEEDS_RESET for them as for the rest" \
 	virtio-hostile -r
+compare "fw_cfg: CPUs, RAM, a named file by port and DMA" "" fwcfg -c 2 -m 256 \
+	-p "file=opt/lkvm/hello" -f "name=opt/lkvm/hello,string=hello-world"
+compare "pc-testdev: scratch, flush page, I/O RAM, IRQ line" "" testdev
+compare "FIRMWARE_CTRL, PM timer and HPET" "" timers
 # The virtio-mmio variants are lkvm-only (tests/guests.t): QEMU's pc machine
 # has no virtio-mmio devices.
-compare "unhandled (triple fault)" "QEMU -no-reboot exits 0 on a triple fault, lkvm dumps the vCPU and exits 3" \
+compare "unhandled (triple fault)" "QEMU -no-reboot exits 0 on a triple fault, lkvm dumps the vCPU and exits 122" \
 	unhandled
 
 echo "1..$N"

@@ -162,7 +162,7 @@ try:
     rc, out, err = lkvm("stat", "record", "--name", "bad/name")
     ok(rc != 0 and "not a guest name" in err, "stat record --name with a slash: refused", err)
     rc, out, err = lkvm("stat", "report", "--sort", "size", "-i", "x")
-    ok(rc == 129 and "--sort" in err, "stat report --sort size: a usage error", err)
+    ok(rc == 128 and "--sort" in err, "stat report --sort size: a usage error", err)
 
     # ---- record over a run with known counts, perf stat alongside ------------
     g = Guest("counts")
@@ -327,7 +327,7 @@ try:
            count_of(out, "PIO ports", "0x0080", 2) == N_PIO,
            "bpf --sample 1: pio_loop exactly %d, no sampling note" % N_PIO, out)
     rc, out, err = lkvm("stat", "--name", "bpf1", "--sample", "3")
-    ok(rc == 129 and err.count("\n") <= 2, "--sample 3 (not a power of two): usage error", err)
+    ok(rc == 128 and err.count("\n") <= 2, "--sample 3 (not a power of two): usage error", err)
 
     # ---- without privilege: KVM stats and lkvm's accounting only -------------
     setpriv = shutil.which("setpriv")

@@ -171,7 +171,7 @@ int ctl_stats_fds(int fd, int **fds, struct ctl_fd_entry **ents, struct ctl_repl
  * ctl_name_arg - the guest name a command was given: @opt (its --name
  * value) or its one positional argument in @argv (@argc after
  * parse_options). Both, neither, or more positional arguments are usage
- * errors reported for command @cmd (exit 129); so is an invalid name.
+ * errors reported for command @cmd (exit 128); so is an invalid name.
  */
 const char *ctl_name_arg(const char *cmd, const char *opt, int argc, const char **argv);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/exit-status.h"
 #include "util/log.h"
 
 enum log_level log_level = LOG_WARNING;
@@ -84,7 +85,7 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("error", fmt, ap, NULL);
 	va_end(ap);
-	exit(1);
+	exit(EXIT_LKVM_ERROR);
 }
 
 void die_perror(const char *fmt, ...)
@@ -96,5 +97,5 @@ void die_perror(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("error", fmt, ap, suffix);
 	va_end(ap);
-	exit(1);
+	exit(EXIT_LKVM_ERROR);
 }

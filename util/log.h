@@ -31,7 +31,7 @@ void pr_debug(const char *fmt, ...) __printf(1, 2);
 		}                                      \
 	} while (0)
 
-/* Print "lkvm: error: <text>" and exit(1) after the exit hooks ran. */
+/* Print "lkvm: error: <text>" and exit(EXIT_LKVM_ERROR, 120) after the exit hooks ran. */
 void die(const char *fmt, ...) __printf(1, 2) __noreturn;
 /* Like die() with ": <strerror(errno)>" appended. */
 void die_perror(const char *fmt, ...) __printf(1, 2) __noreturn;

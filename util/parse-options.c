@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Option parser for lkvm subcommands (see util/parse-options.h for the
- * accepted syntax). Every usage error ends the process with status 129 after
+ * accepted syntax). Every usage error ends the process with status 128 (EXIT_USAGE) after
  * one "lkvm <cmd>: error: ..." line and one hint line, so callers never see
  * a half-parsed command line.
  */
@@ -49,7 +49,7 @@ static const char *echo(char *buf, size_t size, const char *s, size_t len)
 	return buf;
 }
 
-/* Print "lkvm <cmd>: error: <msg>" and the -h hint in one write, exit 129. */
+/* Print "lkvm <cmd>: error: <msg>" and the -h hint in one write, exit 128. */
 static void __noreturn verror(const char *cmd, const char *fmt, va_list ap)
 {
 	char msg[512], line[1024];

@@ -2,7 +2,7 @@
 /*
  * Command-line option parsing for the lkvm subcommands, in the style of
  * git/perf: a table of struct option, grouped help output for -h, and one
- * consistent error format ("lkvm <cmd>: error: ...", exit status 129) so
+ * consistent error format ("lkvm <cmd>: error: ...", exit status 128, EXIT_USAGE) so
  * scripts can tell a usage error from a failed run.
  */
 #ifndef LKVM_PARSE_OPTIONS_H
@@ -10,10 +10,11 @@
 
 #include <stdio.h>
 
+#include "util/exit-status.h"
 #include "util/util.h"
 
 /* Exit status of every usage error (git's convention). */
-#define PARSE_OPT_EXIT_USAGE 129
+#define PARSE_OPT_EXIT_USAGE EXIT_USAGE
 
 enum parse_opt_type {
 	OPTION_END,
@@ -39,7 +40,7 @@ enum parse_opt_type {
 /*
  * One option. @value's type follows @type (see enum parse_opt_type).
  * @callback returns 0, or -1 after printing its own error with pr_err();
- * the parser then prints the hint line and exits 129. For OPTARG callbacks
+ * the parser then prints the hint line and exits 128. For OPTARG callbacks
  * @defval, cast to const char *, is the argument when none was given.
  */
 struct option {
@@ -102,7 +103,7 @@ struct option {
  * Returns the number of non-option arguments, moved in order to
  * argv[0..n-1] (argv[n] is set to NULL). Any usage error prints one line
  * "lkvm <cmd>: error: <what>" and the hint "see 'lkvm <cmd> -h'" to stderr
- * and exits 129; the function returns only on success.
+ * and exits 128; the function returns only on success.
  */
 int parse_options(int argc, const char **argv, const struct option *opts,
 		  const char *const *usage, int flags);
@@ -111,7 +112,7 @@ int parse_options(int argc, const char **argv, const struct option *opts,
  * parse_options_error - report a usage error found after parse_options()
  * (a missing or extra argument) in the same format: one line
  * "lkvm <cmd>: error: <fmt>" and the hint "see 'lkvm <cmd> -h'" on stderr,
- * then exit 129.
+ * then exit 128.
  */
 void __noreturn __printf(2, 3) parse_options_error(const char *cmd, const char *fmt, ...);
 

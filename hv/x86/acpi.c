@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hv/x86/acpi.h"
+#include "hv/x86/hpet.h"
 #include "hv/x86/layout.h"
 #include "util/log.h"
 
@@ -54,6 +55,8 @@ struct acpi_gas {
 #define ACPI_GAS_SYSTEM_IO	1
 #define ACPI_GAS_ACCESS_BYTE	1
 #define ACPI_GAS_ACCESS_WORD	2
+#define ACPI_GAS_ACCESS_DWORD	3
+#define ACPI_GAS_SYSTEM_MEMORY	0
 
 /* Root System Description Pointer, revision 2 (ACPI 6.4 section 5.2.5.3). */
 struct acpi_rsdp {
@@ -134,6 +137,7 @@ struct acpi_fadt {
 #define FADT_F_PWR_BUTTON	(1u << 4)	/* 1: no fixed-feature power button */
 #define FADT_F_SLP_BUTTON	(1u << 5)	/* 1: no fixed-feature sleep button */
 #define FADT_F_FIX_RTC		(1u << 6)	/* 1: no RTC_STS wake in PM1 */
+#define FADT_F_TMR_VAL_EXT	(1u << 8)	/* 0: the PM timer is 24 bits (left clear) */
 #define FADT_F_RESET_REG_SUP	(1u << 10)
 
 /* IA-PC boot architecture flags (ACPI 6.4 table 5.11). */
@@ -354,11 +358,21 @@ static int acpi_build_fadt(struct acpi_area *a, u64 facs, u64 dsdt, u64 *gpa)
 		return -1;
 	acpi_header_init(&f->h, "FACP", sizeof(*f), 6);
 	f->minor_version = 4;
-	/* Below 4 GiB, so the 32- and 64-bit pointers can agree. */
-	/* ACPI 6.4 table 5.9: with X_FIRMWARE_CTRL set, FIRMWARE_CTRL must be 0
-	 * (Linux otherwise maps and lists the FACS twice). */
-	f->firmware_ctrl = 0;
-	f->x_firmware_ctrl = facs;
+	/*
+	 * ACPI 6.4 table 5.9: an OSPM uses a usable non-zero X_FIRMWARE_CTRL
+	 * and then ignores FIRMWARE_CTRL. The FACS is below 4 GiB, so the
+	 * 32-bit field carries it (test kernels such as kvm-unit-tests' s3
+	 * read only that one) and X_FIRMWARE_CTRL stays 0: one pointer, so
+	 * Linux does not map and list the FACS twice. Above 4 GiB only the
+	 * 64-bit field could hold it.
+	 */
+	if (facs < SZ_4G) {
+		f->firmware_ctrl = (u32)facs;
+		f->x_firmware_ctrl = 0;
+	} else {
+		f->firmware_ctrl = 0;
+		f->x_firmware_ctrl = facs;
+	}
 	f->dsdt = (u32)dsdt;
 	f->x_dsdt = dsdt;
 	f->sci_int = ACPI_SCI_IRQ;
@@ -372,7 +386,11 @@ static int acpi_build_fadt(struct acpi_area *a, u64 facs, u64 dsdt, u64 *gpa)
 	f->pm1_cnt_len = ACPI_PM1_CNT_LEN;
 	f->x_pm1a_cnt_blk = gas_io(ACPI_PM1A_CNT_PORT, ACPI_PM1_CNT_LEN,
 				   ACPI_GAS_ACCESS_WORD);
-	/* No PM timer, GPE blocks, C2 or C3: the guest has the TSC and PIT. */
+	/* The 24-bit PM timer (TMR_VAL_EXT clear in the flags, acpi_pm.c). */
+	f->pm_tmr_blk = ACPI_PM_TMR_PORT;
+	f->pm_tmr_len = ACPI_PM_TMR_LEN;
+	f->x_pm_tmr_blk = gas_io(ACPI_PM_TMR_PORT, ACPI_PM_TMR_LEN, ACPI_GAS_ACCESS_DWORD);
+	/* No GPE blocks, C2 or C3. */
 	f->p_lvl2_lat = 101;
 	f->p_lvl3_lat = 1001;
 	f->iapc_boot_arch = FADT_BOOT_LEGACY_DEVICES | FADT_BOOT_8042;
@@ -448,6 +466,36 @@ static int acpi_build_madt(struct acpi_area *a, int nr_cpus, u64 *gpa)
 	return 0;
 }
 
+/* IA-PC HPET table (IA-PC HPET specification 1.0a, section 3.2.4). */
+struct acpi_hpet {
+	struct acpi_header h;
+	u32 event_timer_block_id;	/* bits 31:0 of the GCAP_ID register */
+	struct acpi_gas base;		/* system memory, the register block */
+	u8 hpet_number;
+	u16 min_clock_tick;		/* main-counter ticks, periodic mode */
+	u8 page_protection;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct acpi_hpet) == 56, "HPET table");
+
+static int acpi_build_hpet(struct acpi_area *a, u64 *gpa)
+{
+	struct acpi_hpet *t = acpi_alloc(a, sizeof(*t), 16, gpa);
+
+	if (!t)
+		return -1;
+	acpi_header_init(&t->h, "HPET", sizeof(*t), 1);
+	t->event_timer_block_id = (u32)hpet_gcap_id();
+	t->base = (struct acpi_gas){
+		.space_id = ACPI_GAS_SYSTEM_MEMORY, .bit_width = 64,
+		.access_size = 0, .address = HPET_GPA,
+	};
+	t->hpet_number = 0;
+	t->min_clock_tick = 128;
+	acpi_header_checksum(&t->h);
+	return 0;
+}
+
 /* XSDT (64-bit pointers) or RSDT (32-bit) listing @n tables. */
 static int acpi_build_sdt(struct acpi_area *a, const char *sig,
 			  const u64 *tables, int n, u64 *gpa)
@@ -477,7 +525,7 @@ static int acpi_build_sdt(struct acpi_area *a, const char *sig,
 u64 acpi_build(const struct guest_mem *mem, int nr_cpus)
 {
 	struct acpi_area a = { 0 };
-	u64 rsdp_gpa, facs, dsdt, fadt, madt, xsdt, rsdt, tables[2];
+	u64 rsdp_gpa, facs, dsdt, fadt, madt, hpet, xsdt, rsdt, tables[3];
 	struct acpi_rsdp *rsdp;
 
 	if (nr_cpus < 1 || nr_cpus > ACPI_MAX_CPUS) {
@@ -501,10 +549,12 @@ u64 acpi_build(const struct guest_mem *mem, int nr_cpus)
 	    acpi_build_facs(&a, &facs) ||
 	    acpi_build_dsdt(&a, &dsdt) ||
 	    acpi_build_fadt(&a, facs, dsdt, &fadt) ||
-	    acpi_build_madt(&a, nr_cpus, &madt))
+	    acpi_build_madt(&a, nr_cpus, &madt) ||
+	    acpi_build_hpet(&a, &hpet))
 		goto full;
 	tables[0] = fadt;
 	tables[1] = madt;
+	tables[2] = hpet;
 	/* Both roots: the RSDT serves OSes that predate ACPI 2.0 or force it. */
 	if (acpi_build_sdt(&a, "XSDT", tables, ARRAY_SIZE(tables), &xsdt) ||
 	    acpi_build_sdt(&a, "RSDT", tables, ARRAY_SIZE(tables), &rsdt))

@@ -46,6 +46,17 @@ struct kvm;
 /* Sizes of the PM1a blocks in bytes, as declared in the FADT. */
 #define ACPI_PM1_EVT_LEN 4
 #define ACPI_PM1_CNT_LEN 2
+#define ACPI_PM_TMR_LEN 4
+
+/* The PM timer's rate (ACPI 6.4 section 4.8.3.3): 3.579545 MHz. */
+#define ACPI_PM_TMR_HZ 3579545ULL
+
+/*
+ * acpi_pm_tmr_value - the 24-bit PM_TMR value at host time @ns
+ * (CLOCK_MONOTONIC): ticks of ACPI_PM_TMR_HZ since @ns = 0, modulo 2^24.
+ * Source: ACPI 6.4 section 4.8.3.3 (TMR_VAL_EXT clear in the FADT).
+ */
+u32 acpi_pm_tmr_value(u64 ns);
 
 /*
  * acpi_build - write RSDP, XSDT, RSDT, FADT, FACS, MADT and DSDT into the
@@ -98,8 +109,9 @@ bool acpi_pm1_cnt_is_s5(u16 value);
 bool acpi_pm1_sci_pending(const struct acpi_pm1 *pm1);
 
 /*
- * acpi_pm_init - register the PM1a event (ACPI_PM1A_EVT_PORT, 4 bytes) and
- * control (ACPI_PM1A_CNT_PORT, 2 bytes) port ranges on @kvm->pio. An S5
+ * acpi_pm_init - register the PM1a event (ACPI_PM1A_EVT_PORT, 4 bytes),
+ * control (ACPI_PM1A_CNT_PORT, 2 bytes) and PM timer (ACPI_PM_TMR_PORT,
+ * 4 bytes, read-only) port ranges on @kvm->pio. An S5
  * request ends the run with vm_request_exit(VM_END_POWEROFF, EXIT_GUEST_OFF).
  * Returns 0, or -1 if a port range is taken (logged by the bus).
  */

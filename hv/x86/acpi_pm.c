@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ACPI PM1a fixed hardware: the event block (PM1_STS, PM1_EN) and the
- * control register (PM1_CNT) the FADT points at. It gives the guest a
- * power button and a way to power itself off (S5); there is no PM timer,
- * no GPE block and no sleep state other than S5.
- * Source: ACPI 6.4 sections 4.8.2.2.1, 4.8.3.1, 4.8.3.2 and 16.1.
+ * control register (PM1_CNT) the FADT points at, and the PM timer. It
+ * gives the guest a power button, a way to power itself off (S5) and a
+ * 24-bit 3.579545 MHz counter; there is no GPE block, no timer overflow
+ * status (TMR_STS stays 0) and no sleep state other than S5 (S1-S4 are not
+ * declared in the DSDT, and a request for one is ignored with a warning).
+ * Source: ACPI 6.4 sections 4.8.2.2.1, 4.8.3.1, 4.8.3.2, 4.8.3.3 and 16.1.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -139,6 +141,22 @@ static void acpi_pm_cnt_access(void *opaque, u64 offset, u8 *data, u32 len,
 				"guest powered off");
 }
 
+u32 acpi_pm_tmr_value(u64 ns)
+{
+	return (u32)((unsigned __int128)ns * ACPI_PM_TMR_HZ / 1000000000ULL) & 0xffffff;
+}
+
+static void acpi_pm_tmr_access(void *opaque, u64 offset, u8 *data, u32 len,
+			       bool is_write, struct vcpu *vcpu)
+{
+	u32 v = acpi_pm_tmr_value(now_ns());
+
+	if (is_write)
+		return;		/* read-only */
+	for (u32 i = 0; i < len; i++)
+		data[i] = offset + i < ACPI_PM_TMR_LEN ? (u8)(v >> (8 * (offset + i))) : 0xff;
+}
+
 int acpi_pm_init(struct kvm *kvm)
 {
 	struct acpi_pm *pm = xzalloc(sizeof(*pm));
@@ -150,6 +168,12 @@ int acpi_pm_init(struct kvm *kvm)
 		goto fail;
 	if (bus_register(&kvm->pio, ACPI_PM1A_CNT_PORT, ACPI_PM1_CNT_LEN,
 			 "acpi-pm1a-cnt", acpi_pm_cnt_access, pm)) {
+		bus_unregister(&kvm->pio, ACPI_PM1A_EVT_PORT);
+		goto fail;
+	}
+	if (bus_register(&kvm->pio, ACPI_PM_TMR_PORT, ACPI_PM_TMR_LEN,
+			 "acpi-pm-tmr", acpi_pm_tmr_access, NULL)) {
+		bus_unregister(&kvm->pio, ACPI_PM1A_CNT_PORT);
 		bus_unregister(&kvm->pio, ACPI_PM1A_EVT_PORT);
 		goto fail;
 	}
@@ -186,6 +210,7 @@ void acpi_pm_exit(struct kvm *kvm)
 
 	if (!pm)
 		return;
+	bus_unregister(&kvm->pio, ACPI_PM_TMR_PORT);
 	bus_unregister(&kvm->pio, ACPI_PM1A_CNT_PORT);
 	bus_unregister(&kvm->pio, ACPI_PM1A_EVT_PORT);
 	pthread_mutex_destroy(&pm->lock);

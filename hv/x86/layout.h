@@ -46,6 +46,15 @@
 /* ACPI fixed-hardware ports (FADT PM1a blocks), handled by hv/x86/acpi_pm.c. */
 #define ACPI_PM1A_EVT_PORT	0x600	/* 4 bytes: PM1_STS, PM1_EN */
 #define ACPI_PM1A_CNT_PORT	0x604	/* 2 bytes: PM1_CNT */
+#define ACPI_PM_TMR_PORT	0x608	/* 4 bytes: PM_TMR (24-bit) */
 #define ACPI_SCI_IRQ		9
+
+/* HPET register block (IA-PC HPET specification 1.0a, 1 KiB). */
+#define HPET_GPA		0xFED00000ULL
+#define HPET_SIZE		0x400ULL
+
+/* pc-testdev's I/O RAM window (hv/x86/testdev.c, --test-dev). */
+#define TESTDEV_IORAM_GPA	0xFF000000ULL
+#define TESTDEV_IORAM_SIZE	0x10000ULL
 
 #endif

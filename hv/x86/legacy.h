@@ -44,4 +44,12 @@ void rtc_set_clock(void (*now)(struct timespec *ts));
  */
 int port80_init(struct kvm *kvm);
 
+/*
+ * port92_init - system control port A at 0x92: writing bit 0 as 1 (it
+ * was 0) ends the VM as VM_END_REBOOT, status EXIT_GUEST_OFF ("fast
+ * reset"); bit 1 (fast A20) reads back. Returns 0, or -1 if the port is
+ * taken (error logged).
+ */
+int port92_init(struct kvm *kvm);
+
 #endif

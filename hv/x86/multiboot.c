@@ -7,9 +7,10 @@
  *
  * Every input is hostile: the image, its header and the module files are
  * checked against the file size and guest RAM before a byte is copied.
- * The kernel and its modules go at or above 1 MiB, where they cannot clash
- * with what lkvm keeps below (GDT, stack, command line, this structure,
- * ACPI and MP tables); GRUB has the same rule.
+ * The kernel may load below 1 MiB (kvm-unit-tests' real-mode test links at
+ * 16 KiB) as long as it stays clear of what lkvm keeps there for it: the
+ * boot GDT, this structure and the EBDA/ACPI/MP area from 0x9FC00 (see
+ * mb_low_reserved). Modules go at or above 1 MiB.
  */
 #include <errno.h>
 #include <gelf.h>
@@ -116,14 +117,34 @@ struct mb_span {
 	u64 start, end, entry;
 };
 
-/* Is [@start, @start + @size) in guest RAM at or above 1 MiB? */
+/* What lkvm keeps below 1 MiB while a multiboot kernel starts: [start, end). */
+static const struct mb_reserved {
+	u64 start, end;
+	const char *what;
+} mb_low_reserved[] = {
+	{ BOOT_GDT_GPA, BOOT_GDT_GPA + MB_PAGE, "lkvm's boot GDT" },
+	{ MULTIBOOT_INFO_GPA, MULTIBOOT_INFO_GPA + MULTIBOOT_INFO_MAX,
+	  "lkvm's multiboot information" },
+	{ EBDA_GPA, BIOS_END, "the EBDA, ACPI and MP tables" },
+};
+
+/* Is [@start, @start + @size) in guest RAM, clear of mb_low_reserved? */
 static int check_ram(const struct guest_mem *mem, u64 start, u64 size, const char *what,
 		     char *err, size_t errlen)
 {
-	if (start < BIOS_END)
-		return set_err(err, errlen,
-			       "%s load address %#llx is below 1 MiB, where lkvm keeps its boot structures",
-			       what, (unsigned long long)start);
+	for (size_t i = 0; i < ARRAY_SIZE(mb_low_reserved); i++) {
+		const struct mb_reserved *r = &mb_low_reserved[i];
+
+		if (start < r->end && start + size > r->start && start + size >= start)
+			return set_err(err, errlen,
+				       "%s at %#llx-%#llx overlaps %s at %#llx-%#llx: link it within %#llx-%#llx or %#llx-%#llx, or at or above 1 MiB",
+				       what, (unsigned long long)start,
+				       (unsigned long long)(start + size),
+				       r->what, (unsigned long long)r->start,
+				       (unsigned long long)r->end, BOOT_GDT_GPA + MB_PAGE,
+				       MULTIBOOT_INFO_GPA, MULTIBOOT_INFO_GPA + MULTIBOOT_INFO_MAX,
+				       EBDA_GPA);
+	}
 	if (start + size < start || start + size > SZ_4G)
 		return set_err(err, errlen, "%s at %#llx+%#llx goes past 4 GiB", what,
 			       (unsigned long long)start, (unsigned long long)size);
@@ -454,7 +475,7 @@ int multiboot_load(struct kvm *kvm, const u8 *img, size_t len,
 	off = mb_alloc(b, sizeof(info));	/* at MULTIBOOT_INFO_GPA itself */
 	mb_add_mmap(b, mem, &info);
 	if (mb_add_cmdline(b, kvm->cfg, &info, err, errlen) ||
-	    mb_add_modules(b, mem, kvm->cfg, span.end, &info, err, errlen))
+	    mb_add_modules(b, mem, kvm->cfg, MAX(span.end, BIOS_END), &info, err, errlen))
 		goto out;
 	info.boot_loader_name = mb_add_string(b, MB_LOADER_NAME);
 	if (info.boot_loader_name)

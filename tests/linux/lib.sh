@@ -179,10 +179,14 @@ boot_interactive() {
 status_text() {
 	case "$1" in
 	0) echo "guest powered off or rebooted" ;;
-	1) echo "lkvm error" ;;
 	2) echo "guest kernel panic (reported by pvpanic)" ;;
-	3) echo "guest crash (triple fault or unhandled exit)" ;;
+	120) echo "lkvm error" ;;
+	122) echo "guest crash (triple fault or unhandled exit)" ;;
 	124) echo "timed out (killed by timeout)" ;;
+	128) echo "lkvm usage error" ;;
+	129) echo "lkvm killed by SIGHUP" ;;
+	130) echo "lkvm killed by SIGINT" ;;
+	143) echo "lkvm killed by SIGTERM" ;;
 	137) echo "killed (SIGKILL after the timeout)" ;;
 	*) echo "unexpected status" ;;
 	esac

@@ -15,6 +15,7 @@
 
 #include "hv/kvm.h"
 #include "hv/x86/acpi.h"
+#include "hv/x86/hpet.h"
 #include "hv/x86/layout.h"
 #include "tests/tap.h"
 
@@ -209,10 +210,10 @@ static int dump(const char *dir, const char *name, const u8 *p, size_t len)
  * left out: iasl does not take a bare RSDP as a table file.
  */
 static void check_iasl(const u8 *xsdt, const u8 *rsdt, const u8 *fadt,
-		       const u8 *facs, const u8 *madt, const u8 *dsdt)
+		       const u8 *facs, const u8 *madt, const u8 *dsdt, const u8 *hpet)
 {
-	static const char *names[] = { "xsdt", "rsdt", "facp", "facs", "apic", "dsdt" };
-	const u8 *tables[] = { xsdt, rsdt, fadt, facs, madt, dsdt };
+	static const char *names[] = { "xsdt", "rsdt", "facp", "facs", "apic", "dsdt", "hpet" };
+	const u8 *tables[] = { xsdt, rsdt, fadt, facs, madt, dsdt, hpet };
 	char dir[] = "/tmp/lkvm-test-acpi.XXXXXX", cmd[1024];
 
 	if (system("command -v iasl >/dev/null 2>&1")) {
@@ -251,8 +252,8 @@ static void check_iasl(const u8 *xsdt, const u8 *rsdt, const u8 *fadt,
 static void test_build(int nr_cpus, bool run_iasl)
 {
 	char what[32];
-	u64 rsdp_gpa, xsdt_gpa, rsdt_gpa, fadt_gpa, madt_gpa, dsdt_gpa, facs_gpa;
-	const u8 *rsdp, *xsdt, *rsdt, *fadt, *madt, *dsdt, *facs = NULL;
+	u64 rsdp_gpa, xsdt_gpa, rsdt_gpa, fadt_gpa, madt_gpa, dsdt_gpa, facs_gpa, hpet_gpa;
+	const u8 *rsdp, *xsdt, *rsdt, *fadt, *madt, *dsdt, *facs = NULL, *hpet;
 	u64 ret;
 	bool outside_ok = true;
 
@@ -290,6 +291,13 @@ static void test_build(int nr_cpus, bool run_iasl)
 	fadt_gpa = root_entry(xsdt, 8, "FACP");
 	madt_gpa = root_entry(xsdt, 8, "APIC");
 	ok(fadt_gpa && madt_gpa, "%s: XSDT lists FACP and APIC", what);
+	hpet_gpa = root_entry(xsdt, 8, "HPET");
+	ok(hpet_gpa && root_entry(rsdt, 4, "HPET") == hpet_gpa, "%s: XSDT and RSDT list HPET", what);
+	hpet = table_at(hpet_gpa);
+	check_header(hpet, "HPET", what);
+	ok(hpet && rd32(hpet + 4) == 56 && rd32(hpet + 36) == (u32)hpet_gcap_id() &&
+	   hpet[40] == 0 && rd64(hpet + 44) == HPET_GPA && hpet[52] == 0,
+	   "%s: HPET table: 56 bytes, block ID, memory base 0xfed00000, number 0", what);
 	ok(root_entry(rsdt, 4, "FACP") == fadt_gpa &&
 	   root_entry(rsdt, 4, "APIC") == madt_gpa, "%s: RSDT lists the same", what);
 	fadt = table_at(fadt_gpa);
@@ -302,9 +310,9 @@ static void test_build(int nr_cpus, bool run_iasl)
 	/* FADT (ACPI 6.4 table 5.9). */
 	ok(rd32(fadt + 4) == 276 && fadt[8] == 6, "%s: FADT revision 6, 276 bytes", what);
 	dsdt_gpa = rd64(fadt + 140);
-	facs_gpa = rd64(fadt + 132);
-	ok(rd32(fadt + 40) == dsdt_gpa && rd32(fadt + 36) == 0 && facs_gpa,
-	   "%s: FADT DSDT pointers agree, FACS only in X_FIRMWARE_CTRL (ACPI 6.4 table 5.9)", what);
+	facs_gpa = rd32(fadt + 36);
+	ok(rd32(fadt + 40) == dsdt_gpa && facs_gpa && facs_gpa < SZ_4G && rd64(fadt + 132) == 0,
+	   "%s: FADT DSDT pointers agree, FACS below 4 GiB in FIRMWARE_CTRL, X_FIRMWARE_CTRL 0 (ACPI 6.4 table 5.9)", what);
 	is_int(fadt[108], 0x32, "FADT CENTURY is CMOS index 0x32");
 	dsdt = table_at(dsdt_gpa);
 	check_header(dsdt, "DSDT", what);
@@ -316,8 +324,11 @@ static void test_build(int nr_cpus, bool run_iasl)
 	is_int(rd32(fadt + 48), 0, "FADT SMI_CMD 0 (always ACPI mode)");
 	is_int(rd32(fadt + 56), ACPI_PM1A_EVT_PORT, "FADT PM1a_EVT_BLK");
 	is_int(rd32(fadt + 64), ACPI_PM1A_CNT_PORT, "FADT PM1a_CNT_BLK");
-	ok(fadt[88] == 4 && fadt[89] == 2 && fadt[91] == 0 && rd32(fadt + 76) == 0,
-	   "%s: FADT PM1_EVT_LEN 4, PM1_CNT_LEN 2, no PM timer", what);
+	ok(fadt[88] == 4 && fadt[89] == 2 && fadt[91] == 4 && rd32(fadt + 76) == ACPI_PM_TMR_PORT,
+	   "%s: FADT PM1_EVT_LEN 4, PM1_CNT_LEN 2, PM_TMR_BLK with PM_TMR_LEN 4", what);
+	ok(fadt[208] == 1 && fadt[209] == 32 && fadt[211] == 3 &&
+	   rd64(fadt + 212) == ACPI_PM_TMR_PORT && !(rd32(fadt + 112) & (1u << 8)),
+	   "%s: FADT X_PM_TMR_BLK agrees; TMR_VAL_EXT clear (24-bit timer)", what);
 	ok(fadt[148] == 1 && fadt[149] == 32 && rd64(fadt + 152) == ACPI_PM1A_EVT_PORT &&
 	   fadt[172] == 1 && fadt[173] == 16 && rd64(fadt + 176) == ACPI_PM1A_CNT_PORT,
 	   "%s: FADT X_PM1a_EVT_BLK and X_PM1a_CNT_BLK", what);
@@ -330,8 +341,8 @@ static void test_build(int nr_cpus, bool run_iasl)
 	check_madt(madt, nr_cpus, what);
 	if (dsdt)
 		check_dsdt(dsdt);
-	if (run_iasl && dsdt && facs)
-		check_iasl(xsdt, rsdt, fadt, facs, madt, dsdt);
+	if (run_iasl && dsdt && facs && hpet)
+		check_iasl(xsdt, rsdt, fadt, facs, madt, dsdt, hpet);
 }
 
 static void test_failures(void)

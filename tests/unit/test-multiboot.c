@@ -227,9 +227,25 @@ static void test_aout(void)
 	put_header(img, 0x40, MB_FLAG_AOUT_KLUDGE, a);
 	load_fails(&v, img, 0x2000, "load address 0x4000000 outside guest RAM (use a larger -m)",
 		   "a.out: load address past the end of RAM");
-	a[0] = 0x8040; a[1] = 0x8000; a[4] = 0x8080;
+	/* Below 1 MiB: allowed where lkvm keeps nothing (real-mode tests). */
+	a[0] = 0x4040; a[1] = 0x4000; a[2] = 0; a[3] = 0x8000; a[4] = 0x4080;
 	put_header(img, 0x40, MB_FLAG_AOUT_KLUDGE, a);
-	load_fails(&v, img, 0x2000, "below 1 MiB", "a.out: load address below 1 MiB");
+	memset(v.ram + 0x4000, 0xaa, 0x5000);
+	ok(load(&v, img, 0x2000, &cpu) == 0 && cpu.rip == 0x4080 && v.ram[0x5fff] == 0xff &&
+	   v.ram[0x6000] == 0 && v.ram[0x8000] == 0xaa,
+	   "a.out: loads at 0x4000, below 1 MiB, clear of lkvm's tables");
+	a[0] = 0x1040; a[1] = 0x1000; a[3] = 0; a[4] = 0x1080;
+	put_header(img, 0x40, MB_FLAG_AOUT_KLUDGE, a);
+	load_fails(&v, img, 0x2000, "overlaps lkvm's boot GDT at 0x1000-0x2000",
+		   "a.out: over the boot GDT: refused, naming it");
+	a[0] = 0x2f040; a[1] = 0x2f000; a[4] = 0x2f080;
+	put_header(img, 0x40, MB_FLAG_AOUT_KLUDGE, a);
+	load_fails(&v, img, 0x2000, "image at 0x2f000-0x31000 overlaps lkvm's multiboot information at 0x30000-0x40000",
+		   "a.out: into the multiboot information: refused, naming it");
+	a[0] = 0x9f040; a[1] = 0x9f000; a[4] = 0x9f080;
+	put_header(img, 0x40, MB_FLAG_AOUT_KLUDGE, a);
+	load_fails(&v, img, 0x2000, "overlaps the EBDA, ACPI and MP tables at 0x9fc00-0x100000",
+		   "a.out: into the EBDA: refused, naming it");
 	free(img);
 	vm_free(&v);
 }

@@ -147,7 +147,7 @@ static void run_child(const char **words, int flags, struct child *c)
 		c->err_lines += *p == '\n';
 }
 
-/* A usage error: exit 129, stderr exactly "lkvm test: error: <msg>" plus
+/* A usage error: exit 128, stderr exactly "lkvm test: error: <msg>" plus
  * the hint, and @msg contained in the error line. */
 static void expect_error(const char **words, const char *msg, const char *name)
 {
@@ -155,7 +155,7 @@ static void expect_error(const char **words, const char *msg, const char *name)
 	bool good;
 
 	run_child(words, 0, &c);
-	good = c.status == 129 && c.err_lines == 2 &&
+	good = c.status == 128 && c.err_lines == 2 &&
 	       !strncmp(c.err, "lkvm test: error: ", 18) && strstr(c.err, msg) &&
 	       strstr(c.err, "\nsee 'lkvm test -h'\n") && !c.out[0];
 	ok(good, "error: %s", name);
@@ -328,10 +328,10 @@ static void test_errors(void)
 	struct child c;
 
 	run_child(P("--fail", "x"), 0, &c);
-	ok(c.status == 129 && c.err_lines == 2 &&
+	ok(c.status == 128 && c.err_lines == 2 &&
 	   !strcmp(c.err, "lkvm: error: option '--fail' does not like 'x'\nsee 'lkvm test -h'\n"),
-	   "failing callback: its message, the hint, exit 129");
-	if (c.status != 129)
+	   "failing callback: its message, the hint, exit 128");
+	if (c.status != 128)
 		diag("status %d, stderr: %s", c.status, c.err);
 
 	run_child(P("-h"), 0, &c);
@@ -352,7 +352,7 @@ static void test_errors(void)
 		parse_options_error("test", "too many arguments");
 	}
 	waitpid(pid, &st, 0);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 129, "parse_options_error exits 129");
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 128, "parse_options_error exits 128");
 }
 
 static void test_usage_text(void)
