@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# tier: kvm (see tests/lib/tier-exec)
 # SPDX-License-Identifier: GPL-2.0
 # scripts/kvm-unit-tests, the runner of kvm-unit-tests' x86 suite under lkvm.
 # 1. Against a fake kvm-unit-tests tree made of our own payloads (a pass, a
