@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hv/kvm.h"
+#include "hv/kvm-names.h"
 #include "hv/kvm_diag.h"
 #include "hv/x86/cpuid.h"
 #include "hv/x86/emulate.h"
@@ -24,38 +25,14 @@
 /* Signal used to kick a vCPU thread out of KVM_RUN. */
 #define SIG_VCPU_KICK SIGUSR1
 
-static const char *const exit_names[] = {
-	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
-	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
-	[KVM_EXIT_IO] = "IO",
-	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
-	[KVM_EXIT_DEBUG] = "DEBUG",
-	[KVM_EXIT_HLT] = "HLT",
-	[KVM_EXIT_MMIO] = "MMIO",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
-	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
-	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-	[KVM_EXIT_INTR] = "INTR",
-	[KVM_EXIT_SET_TPR] = "SET_TPR",
-	[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
-	[KVM_EXIT_NMI] = "NMI",
-	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-	[KVM_EXIT_OSI] = "OSI",
-	[KVM_EXIT_WATCHDOG] = "WATCHDOG",
-	[KVM_EXIT_EPR] = "EPR",
-	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
-	[KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
-	[KVM_EXIT_HYPERV] = "HYPERV",
-	[KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
-	[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
-	[KVM_EXIT_DIRTY_RING_FULL] = "DIRTY_RING_FULL",
-};
-
 const char *kvm_exit_reason_name(u32 reason)
 {
-	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
-		return exit_names[reason];
-	return "UNKNOWN";
+	const char *n = kvm_name_of(&kvm_exits, reason);
+
+	/* "KVM_EXIT_IO" -> "IO": the short form lkvm stat and dumps print. */
+	if (n && !strncmp(n, "KVM_EXIT_", 9))
+		return n + 9;
+	return n ? n : "UNKNOWN";
 }
 
 const char *kvm_flavour_name(enum kvm_flavour f)

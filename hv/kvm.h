@@ -173,7 +173,8 @@ void kvm_cmdline_append(struct kvm *kvm, const char *word);
 /* kvm_teardown - release vCPUs, RAM and fds. */
 void kvm_teardown(struct kvm *kvm);
 
-/* Name of a KVM_EXIT_* reason ("IO", "MMIO", ...), or "UNKNOWN". */
+/* Name of a KVM_EXIT_* reason without its prefix ("IO", "MMIO", ...), from
+ * the build's <linux/kvm.h> (hv/kvm-names.h), or "UNKNOWN". */
 const char *kvm_exit_reason_name(u32 reason);
 
 /*
