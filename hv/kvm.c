@@ -99,7 +99,7 @@ static int kvm_map_ram(struct kvm *kvm)
 			.userspace_addr = (u64)(uintptr_t)kvm->mem.banks[i].hva,
 		};
 
-		if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		if (vm_ioctl(kvm, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
 			pr_err("KVM_SET_USER_MEMORY_REGION (%llu MiB at %#llx): %s",
 			       (unsigned long long)(r.memory_size >> 20),
 			       (unsigned long long)r.guest_phys_addr, strerror(errno));
@@ -135,7 +135,7 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 		pr_err("%s", msg);
 		return -1;
 	}
-	ret = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
+	ret = sys_ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (ret != KVM_API_VERSION) {
 		pr_err("/dev/kvm speaks KVM API %d, lkvm needs %d", ret, KVM_API_VERSION);
 		return -1;
@@ -146,7 +146,7 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 		" (software KVM: guest CPL0 code is emulated, CPUID cannot be shaped)" : "");
 
 	do {
-		kvm->vm_fd = ioctl(kvm->sys_fd, KVM_CREATE_VM, 0);
+		kvm->vm_fd = sys_ioctl(kvm, KVM_CREATE_VM, 0);
 	} while (kvm->vm_fd < 0 && errno == EINTR);
 	if (kvm->vm_fd < 0) {
 		pr_err("KVM_CREATE_VM: %s", strerror(errno));
@@ -154,20 +154,20 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 	}
 	/* VMX needs these three pages below 4 GiB for real-mode emulation;
 	 * they sit in the PCI hole, never in RAM. Other flavours ignore them. */
-	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
-	    ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0)
+	if (sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
+	    vm_ioctl(kvm, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0)
 		pr_debug("KVM_SET_TSS_ADDR: %s", strerror(errno));
-	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
+	if (sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
 		u64 addr = 0xfffbc000ULL;
 
-		if (ioctl(kvm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
+		if (vm_ioctl(kvm, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
 			pr_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	}
-	if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+	if (vm_ioctl(kvm, KVM_CREATE_IRQCHIP, 0) < 0) {
 		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -1;
 	}
-	if (ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+	if (vm_ioctl(kvm, KVM_CREATE_PIT2, &pit) < 0) {
 		pr_err("KVM_CREATE_PIT2: %s", strerror(errno));
 		return -1;
 	}
@@ -180,7 +180,7 @@ void kvm_irq_line(struct kvm *kvm, u32 gsi, int level)
 
 	if (kvm->vm_fd < 0)
 		return;
-	if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+	if (vm_ioctl(kvm, KVM_IRQ_LINE, &irq) < 0)
 		pr_warn_once("KVM_IRQ_LINE: %s", strerror(errno));
 }
 
@@ -236,7 +236,7 @@ void vm_pause(struct kvm *kvm)
 	while (kvm->nr_paused < kvm->nr_running && !vm_exiting(kvm))
 		pthread_cond_wait(&kvm->pause_cond, &kvm->pause_lock);
 	if (kvm->pause_req == 1 && kvm->vm_fd >= 0 &&
-	    ioctl(kvm->vm_fd, KVM_GET_CLOCK, &kvm->paused_clock) < 0)
+	    vm_ioctl(kvm, KVM_GET_CLOCK, &kvm->paused_clock) < 0)
 		kvm->paused_clock.flags = ~0U;
 	pthread_mutex_unlock(&kvm->pause_lock);
 }
@@ -248,7 +248,7 @@ void vm_resume(struct kvm *kvm)
 		if (kvm->paused_clock.flags != ~0U && kvm->vm_fd >= 0) {
 			struct kvm_clock_data c = { .clock = kvm->paused_clock.clock };
 
-			if (ioctl(kvm->vm_fd, KVM_SET_CLOCK, &c) < 0)
+			if (vm_ioctl(kvm, KVM_SET_CLOCK, &c) < 0)
 				pr_debug("KVM_SET_CLOCK: %s", strerror(errno));
 		}
 		pthread_cond_broadcast(&kvm->pause_cond);
@@ -279,12 +279,12 @@ static void vcpu_wait_unpaused(struct vcpu *vcpu)
 
 int kvm_create_vcpus(struct kvm *kvm)
 {
-	int mmap_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	int max = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	int mmap_size = sys_ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	int max = sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	int n = kvm->cfg->nr_cpus;
 
 	if (max <= 0)
-		max = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+		max = sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
 	if (max > 0 && n > max) {
 		pr_err("-c %d: this host's KVM allows at most %d vCPUs", n, max);
 		return -1;
@@ -299,7 +299,7 @@ int kvm_create_vcpus(struct kvm *kvm)
 
 		v->kvm = kvm;
 		v->id = i;
-		v->fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, i);
+		v->fd = vm_ioctl(kvm, KVM_CREATE_VCPU, i);
 		if (v->fd < 0) {
 			pr_err("KVM_CREATE_VCPU %d: %s", i, strerror(errno));
 			return -1;
@@ -471,7 +471,7 @@ static void *vcpu_thread(void *arg)
 		}
 		if (vcpu->id == 0 && !vcpu->kvm->first_run_ns)
 			vcpu->kvm->first_run_ns = now_ns();
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+		if (vcpu_ioctl(vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
 				continue;

@@ -12,6 +12,7 @@
 #include "hv/bus.h"
 #include "hv/config.h"
 #include "hv/guest_mem.h"
+#include "hv/kvm-ioctl.h"
 
 /* Exit statuses of `lkvm run` (documented in Documentation/lkvm-run.txt). */
 #define EXIT_GUEST_OFF 0	/* guest powered off or rebooted */
