@@ -36,6 +36,8 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -
 LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -lcapstone -pthread
 # virtio-blk's disk I/O (disk/uring.c).
 LDLIBS += -luring
+# lkvm features: JSON reports and --diff (json-c).
+LDLIBS += -ljson-c
 # lkvm stat: libbpf, libtraceevent/libtracefs (event formats), ncurses (top).
 CPPFLAGS += -I/usr/include/tracefs -I/usr/include/traceevent
 LDLIBS += -lbpf -ltracefs -ltraceevent -lncursesw -ltinfo
