@@ -399,8 +399,9 @@ static int diff_scalar(struct json_object *a, struct json_object *b, const char 
 		json_object_object_get_ex(a, k, &x);
 	if (b)
 		json_object_object_get_ex(b, k, &y);
-	xs = x ? json_object_to_json_string(x) : "null";
-	ys = y ? json_object_to_json_string(y) : "null";
+	xs = x ? json_object_to_json_string_ext(x, JSON_C_TO_STRING_NOSLASHESCAPE) : "null";
+	xs = strdupa(xs);	/* the next call may reuse json-c's buffer */
+	ys = y ? json_object_to_json_string_ext(y, JSON_C_TO_STRING_NOSLASHESCAPE) : "null";
 	if (!strcmp(xs, ys))
 		return 0;
 	fprintf(out, "~ %s: %s -> %s\n", k, xs, ys);
