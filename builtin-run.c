@@ -48,6 +48,7 @@ static const char *mem_arg;
 /* --trace-ioctls[=FILE]: NULL when off, "" for stderr (hv/kvm-ioctl.h). */
 static const char *trace_ioctls_arg;
 static bool trace_ioctls_regs;
+static bool trace_ioctls_run = true;
 
 static int add_module(const char *path, const char *string)
 {
@@ -348,6 +349,8 @@ int cmd_run(int argc, const char **argv)
 				    opt_trace_ioctls, ""),
 		OPT_BOOLEAN(0, "trace-ioctls-regs", &trace_ioctls_regs,
 			    "with --trace-ioctls, decode kvm_regs and kvm_sregs too"),
+		OPT_BOOLEAN(0, "trace-ioctls-run", &trace_ioctls_run,
+			    "with --trace-ioctls, trace KVM_RUN and its exit (default; --no-trace-ioctls-run: not)"),
 		OPT_END(),
 	};
 
@@ -413,8 +416,9 @@ int cmd_run(int argc, const char **argv)
 	}
 
 	phase(PH_PARSE);
-	if (trace_ioctls_regs && !trace_ioctls_arg)
-		parse_options_error("run", "--trace-ioctls-regs needs --trace-ioctls[=FILE]");
+	if ((trace_ioctls_regs || !trace_ioctls_run) && !trace_ioctls_arg)
+		parse_options_error("run", "--%s needs --trace-ioctls[=FILE]",
+				    trace_ioctls_regs ? "trace-ioctls-regs" : "no-trace-ioctls-run");
 	/* Fail early: every input is read and checked, each bad one gets its
 	 * own line, and only then is /dev/kvm opened. */
 	bad = boot_check_inputs(&cfg, NULL);
@@ -423,7 +427,8 @@ int cmd_run(int argc, const char **argv)
 	if (bad)
 		return EXIT_LKVM_ERROR;
 	phase(PH_INPUTS);
-	if (trace_ioctls_arg && kvm_ioctl_trace_start(trace_ioctls_arg, trace_ioctls_regs) < 0)
+	if (trace_ioctls_arg &&
+	    kvm_ioctl_trace_start(trace_ioctls_arg, trace_ioctls_regs, trace_ioctls_run) < 0)
 		return EXIT_LKVM_ERROR;
 	if (kvm_init(&kvm, &cfg) < 0 || (phase(PH_KVM), init_devices(&kvm) < 0) ||
 	    (phase(PH_DEVICES), boot_load(&kvm, &cpu) < 0)) {

@@ -206,7 +206,10 @@ static void print_names(struct json_object *a, const char *key, const char *titl
 	for (size_t i = 0; i < jlen(a); i++) {
 		struct json_object *e = jidx(a, i);
 
-		fprintf(out, "  %#10llx %s\n", jint(e, key, 0), jstr(e, "name") ?: "?");
+		if (!strcmp(key, "request"))
+			fprintf(out, "  %#10llx %s\n", jint(e, key, 0), jstr(e, "name") ?: "?");
+		else
+			fprintf(out, "  %10lld %s\n", jint(e, key, 0), jstr(e, "name") ?: "?");
 	}
 }
 

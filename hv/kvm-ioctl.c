@@ -21,6 +21,7 @@
 struct kvm_ioctl_trace {
 	int fd;			/* where lines go: 2 or the file */
 	bool regs;		/* decode kvm_regs / kvm_sregs */
+	bool run;		/* trace KVM_RUN too */
 	struct timespec start;	/* lines carry seconds since the trace began */
 };
 
@@ -330,6 +331,8 @@ int kvm_ioctl_traced(int fd, enum kvm_fd_kind kind, int vcpu, const struct kvm_r
 	struct timespec t0, t1;
 	int ret, err, n;
 
+	if (req == KVM_RUN && !t->run)
+		return ioctl(fd, req, arg);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = ioctl(fd, req, arg);
 	err = errno;
@@ -344,7 +347,7 @@ int kvm_ioctl_traced(int fd, enum kvm_fd_kind kind, int vcpu, const struct kvm_r
 	return ret;
 }
 
-int kvm_ioctl_trace_start(const char *path, bool regs)
+int kvm_ioctl_trace_start(const char *path, bool regs, bool run)
 {
 	struct kvm_ioctl_trace *t = &trace_state;
 
@@ -358,6 +361,7 @@ int kvm_ioctl_trace_start(const char *path, bool regs)
 		}
 	}
 	t->regs = regs;
+	t->run = run;
 	clock_gettime(CLOCK_MONOTONIC, &t->start);
 	kvm_ioctl_trace = t;
 	return 0;

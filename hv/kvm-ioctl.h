@@ -54,10 +54,10 @@ static inline int kvm_ioctl(int fd, enum kvm_fd_kind kind, int vcpu, const struc
 /*
  * kvm_ioctl_trace_start - turn tracing on, writing to @path (created or
  * truncated; NULL or "" for stderr). @regs: also decode kvm_regs/kvm_sregs
- * of KVM_GET/SET_REGS and _SREGS. Returns 0, or -1 with an error printed
- * (the file cannot be opened).
+ * of KVM_GET/SET_REGS and _SREGS. @run: also trace KVM_RUN (one line per
+ * exit). Returns 0, or -1 with an error printed (the file cannot be opened).
  */
-int kvm_ioctl_trace_start(const char *path, bool regs);
+int kvm_ioctl_trace_start(const char *path, bool regs, bool run);
 
 /* kvm_ioctl_trace_stop - turn tracing off and close the file. */
 void kvm_ioctl_trace_stop(void);

@@ -135,6 +135,10 @@ else
 		grep -q -E 'vcpu0 KVM_SET_SREGS\(\{cr0=' "$TMP/run.err"
 	tap_ok $? "--trace-ioctls (stderr) --trace-ioctls-regs decodes kvm_regs and kvm_sregs"
 
+	timeout 60 "$LKVM" run -k "$HELLO" --trace-ioctls --no-trace-ioctls-run >/dev/null 2>"$TMP/run.err"
+	grep -q "vm KVM_CREATE_VCPU(id=0) = " "$TMP/run.err" && ! grep -q "KVM_RUN" "$TMP/run.err"
+	tap_ok $? "--no-trace-ioctls-run leaves out the KVM_RUN lines only"
+
 	timeout 60 "$LKVM" run -k "$HELLO" >"$TMP/run.out" 2>"$TMP/run.err"
 	! grep -q "KVM_RUN" "$TMP/run.err"
 	tap_ok $? "without --trace-ioctls nothing is traced"
