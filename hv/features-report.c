@@ -359,6 +359,24 @@ static int cmp_cap(const char *key, struct json_object *a, struct json_object *b
 	return 1;
 }
 
+/*
+ * Bits of a CPUID register that name the CPU the probe ran on rather than
+ * what KVM supports (KVM passes the host's through on some kernels): the
+ * initial APIC ID in leaf 1 EBX[31:24] (SDM vol. 2A), the x2APIC ID in
+ * leaves 0xB and 0x1F EDX, the extended APIC ID in AMD's 0x8000001E EAX
+ * (APM vol. 3 appendix E). --diff ignores them.
+ */
+static long long cpuid_stable_mask(long long function, int reg)
+{
+	if (function == 1 && reg == 1)
+		return 0x00ffffffLL;
+	if ((function == 0xb || function == 0x1f) && reg == 3)
+		return 0;
+	if (function == 0x8000001eLL && reg == 0)
+		return 0;
+	return 0xffffffffLL;
+}
+
 static int cmp_cpuid(const char *key, struct json_object *a, struct json_object *b, FILE *out)
 {
 	static const char *const regs[] = { "eax", "ebx", "ecx", "edx" };
@@ -366,9 +384,10 @@ static int cmp_cpuid(const char *key, struct json_object *a, struct json_object 
 
 	for (int r = 0; r < 4; r++) {
 		long long x = jint(a, regs[r], 0), y = jint(b, regs[r], 0);
+		long long m = cpuid_stable_mask(jint(a, "function", -1), r);
 		struct json_object *fa, *fb;
 
-		if (x == y)
+		if ((x & m) == (y & m))
 			continue;
 		n++;
 		fprintf(out, "~ cpuid %s %s: 0x%08llx -> 0x%08llx", key, regs[r],

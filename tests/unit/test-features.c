@@ -82,6 +82,23 @@ static void test_diff(void)
 	ok(nd == 5 && strstr(out, "- capability KVM_CAP_FOO_BAR\n") &&
 	   strstr(out, "edx: 0x00000003 -> 0x00000001 -vme"),
 	   "new -> old: the same differences the other way round");
+	/* The initial APIC ID (leaf 1 EBX[31:24]) names the CPU the report
+	 * ran on: a report made on another CPU is no different. */
+	{
+		struct json_object *c = json_tokener_parse(old_json), *k, *cpuid, *e;
+
+		json_object_object_get_ex(c, "kernel", &k);
+		json_object_object_get_ex(k, "cpuid", &cpuid);
+		e = json_object_array_get_idx(cpuid, 0);
+		json_object_object_add(e, "ebx", json_object_new_int64(0x05000000));
+		diff(o, c, &nd);
+		is_int(nd, 0, "--diff ignores the APIC ID in leaf 1 EBX");
+		json_object_object_add(e, "ebx", json_object_new_int64(0x05000800));
+		out = diff(o, c, &nd);
+		ok(nd == 1 && strstr(out, "ebx: 0x00000000 -> 0x05000800"),
+		   "but not the rest of EBX");
+		json_object_put(c);
+	}
 	json_object_put(o);
 	json_object_put(n);
 }
