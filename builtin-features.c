@@ -12,6 +12,7 @@
 
 #include "builtin.h"
 #include "hv/features.h"
+#include "hv/kvm_diag.h"
 #include "util/log.h"
 #include "util/parse-options.h"
 
@@ -79,7 +80,7 @@ int cmd_features(int argc, const char **argv)
 		"lkvm features [<options>] --diff OLD.json",
 		NULL,
 	};
-	const char *diff = NULL, *input = NULL, *dev = "/dev/kvm";
+	const char *diff = NULL, *input = NULL, *dev = kvm_dev_path();
 	bool json = false;
 	const struct option opts[] = {
 		OPT_BOOLEAN(0, "json", &json, "print the report as JSON (for scripts and --diff)"),
@@ -87,7 +88,7 @@ int cmd_features(int argc, const char **argv)
 			   "compare with a saved --json report: what changed from FILE to this one"),
 		OPT_STRING('i', "input", &input, "FILE",
 			   "use a saved --json report instead of asking the kernel"),
-		OPT_STRING(0, "device", &dev, "PATH", "the KVM device to ask (default /dev/kvm)"),
+		OPT_STRING(0, "device", &dev, "PATH", "the KVM device to ask (default $LKVM_DEV_KVM or /dev/kvm)"),
 		OPT_END(),
 	};
 	struct json_object *f, *old;

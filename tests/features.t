@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# tier: kvm (see tests/lib/tier-exec)
 # lkvm features against this host's /dev/kvm (native, or inside the
 # nested-SVM L1): the JSON report, capability queries, CPUID, binary stats
 # descriptors, --diff and -i, and lkvm run --trace-ioctls on the hello
