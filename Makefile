@@ -36,6 +36,8 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -
 LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -lcapstone -pthread
 # virtio-blk's disk I/O (disk/uring.c).
 LDLIBS += -luring
+# lkvm features: JSON reports and --diff (json-c).
+LDLIBS += -ljson-c
 # lkvm stat: libbpf, libtraceevent/libtracefs (event formats), ncurses (top).
 CPPFLAGS += -I/usr/include/tracefs -I/usr/include/traceevent
 LDLIBS += -lbpf -ltracefs -ltraceevent -lncursesw -ltinfo
@@ -56,6 +58,8 @@ LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c vi
 BUILTIN_SRCS := $(sort $(wildcard builtin-*.c))
 LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS))
 MAIN_OBJ := $(OUT)/kvm.o
+# Generated from the <linux/kvm.h> in use (see the KVM names rules below).
+LIB_OBJS += $(OUT)/gen/kvm-names.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(patsubst %.c,$(OUT)/%,$(UNIT_SRCS))
 DOCS := $(sort $(wildcard Documentation/lkvm*.txt))
@@ -80,6 +84,28 @@ $(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(OUT)/liblkvm.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 include tests/guests/Makefile.inc
+
+# Names of KVM capabilities, exit reasons and ioctls (hv/kvm-names.h),
+# generated from the <linux/kvm.h> the compiler finds: the system's, or with
+# KERNEL_DIR the tree's exported one. Only -I flags reach the script.
+KVM_NAMES_GEN = CC='$(CC)' CPPFLAGS='$(filter -I%,$(CPPFLAGS))' $(SHELL) scripts/gen-kvm-names.sh
+KVM_SYS_H := $(if $(KERNEL_DIR),,$(wildcard /usr/include/linux/kvm.h))
+$(OUT)/gen/kvm-names.c: scripts/gen-kvm-names.sh $(UAPI_STAMP) $(KVM_SYS_H)
+	$(call say,GEN,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(KVM_NAMES_GEN) > $@.tmp && mv $@.tmp $@
+$(OUT)/gen/%.o: $(OUT)/gen/%.c
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# The generator's unit test: a sample header with a capability no kernel has.
+$(OUT)/tests/unit/sample-kvm-names.c: scripts/gen-kvm-names.sh tests/unit/sample-kvm.h
+	$(call say,GEN,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(KVM_NAMES_GEN) -p sample -i '"tests/unit/sample-kvm.h"' > $@.tmp && mv $@.tmp $@
+$(OUT)/tests/unit/sample-kvm-names.o: $(OUT)/tests/unit/sample-kvm-names.c
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+$(OUT)/tests/unit/test-kvm-names: $(OUT)/tests/unit/sample-kvm-names.o
 
 # ACPI DSDT: ASL compiled by iasl (Debian: acpica-tools) into a C array
 # (acpi_dsdt_aml_code) that hv/x86/acpi.c includes.
@@ -169,12 +195,13 @@ clean:
 		$(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS)) \
 		$(UNIT_BINS) $(GUEST_CLEAN) $(OUT)/stat/vmlinux.h $(OUT)/stat/stat.bpf.o \
 		$(OUT)/stat/stat.skel.h \
-		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs
+		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs \
+		$(OUT)/gen $(OUT)/tests/unit/sample-kvm-names.*
 
 .PHONY: all tests check install guest guest-small demo check-distro clean guests doc FORCE
 FORCE:
 # Keep the objects of chained rules (unit tests, payloads) but nothing else:
 # a bare .SECONDARY: would stop make from rebuilding missing prerequisites.
-.SECONDARY: $(UNIT_BINS:=.o) $(GUEST_OBJS)
+.SECONDARY: $(UNIT_BINS:=.o) $(GUEST_OBJS) $(OUT)/gen/kvm-names.c $(OUT)/tests/unit/sample-kvm-names.c
 
--include $(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS))
+-include $(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS)) $(wildcard $(OUT)/gen/*.d)

@@ -49,6 +49,10 @@ static const char *console_arg;
 static const char *virtio_transport_arg;
 static const char *loglevel_arg;
 static const char *mem_arg;
+/* --trace-ioctls[=FILE]: NULL when off, "" for stderr (hv/kvm-ioctl.h). */
+static const char *trace_ioctls_arg;
+static bool trace_ioctls_regs;
+static bool trace_ioctls_run = true;
 
 static int add_module(const char *path, const char *string)
 {
@@ -170,6 +174,13 @@ static int opt_rng(const struct option *opt __unused, const char *arg, int unset
 		return -1;
 	}
 	cfg.rng_transport = t;
+	return 0;
+}
+
+/* --trace-ioctls[=FILE]; --no-trace-ioctls turns it off again. */
+static int opt_trace_ioctls(const struct option *opt __unused, const char *arg, int unset)
+{
+	trace_ioctls_arg = unset ? NULL : arg ? arg : "";
 	return 0;
 }
 
@@ -424,6 +435,13 @@ int cmd_run(int argc, const char **argv)
 			   "error, warning (default), info or debug"),
 		OPT_BOOLEAN(0, "debug-exits", &cfg.debug_exits,
 			    "log every exit to userspace (with --loglevel debug)"),
+		OPT_CALLBACK_OPTARG(0, "trace-ioctls", NULL, "FILE",
+				    "write every KVM ioctl (name, argument, result, time) to stderr or FILE",
+				    opt_trace_ioctls, ""),
+		OPT_BOOLEAN(0, "trace-ioctls-regs", &trace_ioctls_regs,
+			    "with --trace-ioctls, decode kvm_regs and kvm_sregs too"),
+		OPT_BOOLEAN(0, "trace-ioctls-run", &trace_ioctls_run,
+			    "with --trace-ioctls, trace KVM_RUN and its exit (default; --no-trace-ioctls-run: not)"),
 		OPT_END(),
 	};
 
@@ -490,6 +508,9 @@ int cmd_run(int argc, const char **argv)
 	}
 
 	phase(PH_PARSE);
+	if ((trace_ioctls_regs || !trace_ioctls_run) && !trace_ioctls_arg)
+		parse_options_error("run", "--%s needs --trace-ioctls[=FILE]",
+				    trace_ioctls_regs ? "trace-ioctls-regs" : "no-trace-ioctls-run");
 	/* Fail early: every input is read and checked, each bad one gets its
 	 * own line, and only then is /dev/kvm opened. */
 	bad = boot_check_inputs(&cfg, NULL);
@@ -499,6 +520,9 @@ int cmd_run(int argc, const char **argv)
 	if (bad)
 		return EXIT_LKVM_ERROR;
 	phase(PH_INPUTS);
+	if (trace_ioctls_arg &&
+	    kvm_ioctl_trace_start(trace_ioctls_arg, trace_ioctls_regs, trace_ioctls_run) < 0)
+		return EXIT_LKVM_ERROR;
 	if (kvm_init(&kvm, &cfg) < 0 || (phase(PH_KVM), fw_cfg_init(&kvm) < 0) ||
 	    init_devices(&kvm) < 0 || (phase(PH_DEVICES), boot_load(&kvm, &cpu) < 0)) {
 		kvm_teardown(&kvm);
@@ -565,6 +589,7 @@ int cmd_run(int argc, const char **argv)
 	phase_ns[PH_END] = kvm.end_ns;
 	phase(PH_STOP);
 	kvm_teardown(&kvm);
+	kvm_ioctl_trace_stop();
 	phase(PH_TEARDOWN);
 	report_phases();
 	if (kvm.end == VM_END_USER && status > 128)

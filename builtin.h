@@ -23,6 +23,7 @@ int cmd_pause(int argc, const char **argv);
 int cmd_resume(int argc, const char **argv);
 int cmd_debug(int argc, const char **argv);
 int cmd_stat(int argc, const char **argv);
+int cmd_features(int argc, const char **argv);
 
 /* One subcommand: @summary is the one-line description `lkvm help` lists. */
 struct lkvm_cmd {

@@ -21,6 +21,7 @@ static const struct lkvm_cmd commands[] = {
 	{ "resume", cmd_resume, "Resume a paused guest where it stopped" },
 	{ "debug", cmd_debug, "Look inside a guest: registers, page tables, memory, NMI, sysrq" },
 	{ "stat", cmd_stat, "Profile a guest's exits: reasons, rates, latencies, devices, functions" },
+	{ "features", cmd_features, "List the KVM capabilities, CPUID, MSRs and stats the kernel offers" },
 	{ "help", cmd_help, "Show the command list or a command's manual page" },
 	{ "version", cmd_version, "Print lkvm's version and the host's KVM API version" },
 };

@@ -436,7 +436,7 @@ static int do_nmi(struct conn *c, const struct ctl_request *rq)
 	/* KVM_NMI is a vCPU ioctl: it waits for KVM_RUN to return, so stop
 	 * the vCPUs first; the NMI is delivered when they run again. */
 	vm_pause(ctl.kvm);
-	ret = ioctl(ctl.kvm->vcpus[rq->nmi.cpu].fd, KVM_NMI);
+	ret = vcpu_ioctl(&ctl.kvm->vcpus[rq->nmi.cpu], KVM_NMI, 0);
 	if (ret < 0)
 		err = errno;
 	vm_resume(ctl.kvm);
@@ -491,7 +491,7 @@ static int do_stats_fds(struct conn *c, const struct ctl_request *rq)
 	long len;
 	int ret = 0;
 
-	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0)
+	if (sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_BINARY_STATS_FD) <= 0)
 		return reply_err(c, rq->type, rq->id, -EOPNOTSUPP,
 				 "this host's KVM has no binary statistics (KVM_CAP_BINARY_STATS_FD)");
 	/* KVM_GET_STATS_FD on a vCPU fd takes the vCPU's mutex, which KVM_RUN
@@ -499,11 +499,10 @@ static int do_stats_fds(struct conn *c, const struct ctl_request *rq)
 	 * stop the vCPUs as do_nmi() does. */
 	vm_pause(kvm);
 	for (u32 i = rq->fds.first; i < total && n < rq->fds.max; i++, n++) {
-		int src = i == 0 ? kvm->vm_fd : kvm->vcpus[i - 1].fd;
-
 		e[n].kind = i == 0 ? CTL_FD_VM : CTL_FD_VCPU;
 		e[n].index = i == 0 ? 0 : i - 1;
-		fds[n] = ioctl(src, KVM_GET_STATS_FD, NULL);
+		fds[n] = i == 0 ? vm_ioctl(kvm, KVM_GET_STATS_FD, NULL) :
+				 vcpu_ioctl(&kvm->vcpus[i - 1], KVM_GET_STATS_FD, NULL);
 		if (fds[n] < 0) {
 			int err = errno;
 

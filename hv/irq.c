@@ -70,7 +70,7 @@ static int commit_locked(struct kvm *kvm)
 		e->u.msi.address_hi = (u32)(irq.routes[gsi].addr >> 32);
 		e->u.msi.data = irq.routes[gsi].data;
 	}
-	ret = ioctl(kvm->vm_fd, KVM_SET_GSI_ROUTING, t);
+	ret = vm_ioctl(kvm, KVM_SET_GSI_ROUTING, t);
 	if (ret < 0)
 		pr_warn_once("KVM_SET_GSI_ROUTING: %s (MSI-X falls back to KVM_SIGNAL_MSI)",
 			     strerror(errno));
@@ -83,7 +83,7 @@ int irq_msi_route(struct kvm *kvm, int *gsi, u64 addr, u32 data)
 	int ret;
 
 	if (kvm->vm_fd < 0 ||
-	    ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) <= 0)
+	    sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) <= 0)
 		return -1;
 	pthread_mutex_lock(&irq.lock);
 	if (*gsi < 0) {
@@ -114,7 +114,7 @@ int irq_irqfd(struct kvm *kvm, int fd, int gsi, bool assign)
 
 	if (kvm->vm_fd < 0 || fd < 0 || gsi < 0)
 		return -1;
-	if (ioctl(kvm->vm_fd, KVM_IRQFD, &req) < 0) {
+	if (vm_ioctl(kvm, KVM_IRQFD, &req) < 0) {
 		pr_warn_once("KVM_IRQFD: %s (MSI-X falls back to KVM_SIGNAL_MSI)", strerror(errno));
 		return -1;
 	}
@@ -131,7 +131,7 @@ int irq_signal_msi(struct kvm *kvm, u64 addr, u32 data)
 
 	if (kvm->vm_fd < 0)
 		return -1;
-	if (ioctl(kvm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0) {
+	if (vm_ioctl(kvm, KVM_SIGNAL_MSI, &msi) < 0) {
 		pr_warn_once("KVM_SIGNAL_MSI: %s", strerror(errno));
 		return -1;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hv/kvm.h"
+#include "hv/kvm-names.h"
 #include "hv/kvm_diag.h"
 #include "hv/x86/cpuid.h"
 #include "hv/x86/emulate.h"
@@ -24,38 +25,14 @@
 /* Signal used to kick a vCPU thread out of KVM_RUN. */
 #define SIG_VCPU_KICK SIGUSR1
 
-static const char *const exit_names[] = {
-	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
-	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
-	[KVM_EXIT_IO] = "IO",
-	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
-	[KVM_EXIT_DEBUG] = "DEBUG",
-	[KVM_EXIT_HLT] = "HLT",
-	[KVM_EXIT_MMIO] = "MMIO",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
-	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
-	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-	[KVM_EXIT_INTR] = "INTR",
-	[KVM_EXIT_SET_TPR] = "SET_TPR",
-	[KVM_EXIT_TPR_ACCESS] = "TPR_ACCESS",
-	[KVM_EXIT_NMI] = "NMI",
-	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-	[KVM_EXIT_OSI] = "OSI",
-	[KVM_EXIT_WATCHDOG] = "WATCHDOG",
-	[KVM_EXIT_EPR] = "EPR",
-	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
-	[KVM_EXIT_IOAPIC_EOI] = "IOAPIC_EOI",
-	[KVM_EXIT_HYPERV] = "HYPERV",
-	[KVM_EXIT_X86_RDMSR] = "X86_RDMSR",
-	[KVM_EXIT_X86_WRMSR] = "X86_WRMSR",
-	[KVM_EXIT_DIRTY_RING_FULL] = "DIRTY_RING_FULL",
-};
-
 const char *kvm_exit_reason_name(u32 reason)
 {
-	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
-		return exit_names[reason];
-	return "UNKNOWN";
+	const char *n = kvm_name_of(&kvm_exits, reason);
+
+	/* "KVM_EXIT_IO" -> "IO": the short form lkvm stat and dumps print. */
+	if (n && !strncmp(n, "KVM_EXIT_", 9))
+		return n + 9;
+	return n ? n : "UNKNOWN";
 }
 
 const char *kvm_flavour_name(enum kvm_flavour f)
@@ -122,7 +99,7 @@ static int kvm_map_ram(struct kvm *kvm)
 			.userspace_addr = (u64)(uintptr_t)kvm->mem.banks[i].hva,
 		};
 
-		if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+		if (vm_ioctl(kvm, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
 			pr_err("KVM_SET_USER_MEMORY_REGION (%llu MiB at %#llx): %s",
 			       (unsigned long long)(r.memory_size >> 20),
 			       (unsigned long long)r.guest_phys_addr, strerror(errno));
@@ -158,7 +135,7 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 		pr_err("%s", msg);
 		return -1;
 	}
-	ret = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
+	ret = sys_ioctl(kvm, KVM_GET_API_VERSION, 0);
 	if (ret != KVM_API_VERSION) {
 		pr_err("/dev/kvm speaks KVM API %d, lkvm needs %d", ret, KVM_API_VERSION);
 		return -1;
@@ -169,7 +146,7 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 		" (software KVM: guest CPL0 code is emulated, CPUID cannot be shaped)" : "");
 
 	do {
-		kvm->vm_fd = ioctl(kvm->sys_fd, KVM_CREATE_VM, 0);
+		kvm->vm_fd = sys_ioctl(kvm, KVM_CREATE_VM, 0);
 	} while (kvm->vm_fd < 0 && errno == EINTR);
 	if (kvm->vm_fd < 0) {
 		pr_err("KVM_CREATE_VM: %s", strerror(errno));
@@ -177,20 +154,20 @@ int kvm_init(struct kvm *kvm, const struct vm_config *cfg)
 	}
 	/* VMX needs these three pages below 4 GiB for real-mode emulation;
 	 * they sit in the PCI hole, never in RAM. Other flavours ignore them. */
-	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
-	    ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0)
+	if (sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_TSS_ADDR) > 0 &&
+	    vm_ioctl(kvm, KVM_SET_TSS_ADDR, 0xfffbd000UL) < 0)
 		pr_debug("KVM_SET_TSS_ADDR: %s", strerror(errno));
-	if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
+	if (sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
 		u64 addr = 0xfffbc000ULL;
 
-		if (ioctl(kvm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
+		if (vm_ioctl(kvm, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0)
 			pr_debug("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	}
-	if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+	if (vm_ioctl(kvm, KVM_CREATE_IRQCHIP, 0) < 0) {
 		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		return -1;
 	}
-	if (ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
+	if (vm_ioctl(kvm, KVM_CREATE_PIT2, &pit) < 0) {
 		pr_err("KVM_CREATE_PIT2: %s", strerror(errno));
 		return -1;
 	}
@@ -203,7 +180,7 @@ void kvm_irq_line(struct kvm *kvm, u32 gsi, int level)
 
 	if (kvm->vm_fd < 0)
 		return;
-	if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+	if (vm_ioctl(kvm, KVM_IRQ_LINE, &irq) < 0)
 		pr_warn_once("KVM_IRQ_LINE: %s", strerror(errno));
 }
 
@@ -259,7 +236,7 @@ void vm_pause(struct kvm *kvm)
 	while (kvm->nr_paused < kvm->nr_running && !vm_exiting(kvm))
 		pthread_cond_wait(&kvm->pause_cond, &kvm->pause_lock);
 	if (kvm->pause_req == 1 && kvm->vm_fd >= 0 &&
-	    ioctl(kvm->vm_fd, KVM_GET_CLOCK, &kvm->paused_clock) < 0)
+	    vm_ioctl(kvm, KVM_GET_CLOCK, &kvm->paused_clock) < 0)
 		kvm->paused_clock.flags = ~0U;
 	pthread_mutex_unlock(&kvm->pause_lock);
 }
@@ -271,7 +248,7 @@ void vm_resume(struct kvm *kvm)
 		if (kvm->paused_clock.flags != ~0U && kvm->vm_fd >= 0) {
 			struct kvm_clock_data c = { .clock = kvm->paused_clock.clock };
 
-			if (ioctl(kvm->vm_fd, KVM_SET_CLOCK, &c) < 0)
+			if (vm_ioctl(kvm, KVM_SET_CLOCK, &c) < 0)
 				pr_debug("KVM_SET_CLOCK: %s", strerror(errno));
 		}
 		pthread_cond_broadcast(&kvm->pause_cond);
@@ -302,12 +279,12 @@ static void vcpu_wait_unpaused(struct vcpu *vcpu)
 
 int kvm_create_vcpus(struct kvm *kvm)
 {
-	int mmap_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	int max = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	int mmap_size = sys_ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	int max = sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	int n = kvm->cfg->nr_cpus;
 
 	if (max <= 0)
-		max = ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+		max = sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
 	if (max > 0 && n > max) {
 		pr_err("-c %d: this host's KVM allows at most %d vCPUs", n, max);
 		return -1;
@@ -322,7 +299,7 @@ int kvm_create_vcpus(struct kvm *kvm)
 
 		v->kvm = kvm;
 		v->id = i;
-		v->fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, i);
+		v->fd = vm_ioctl(kvm, KVM_CREATE_VCPU, i);
 		if (v->fd < 0) {
 			pr_err("KVM_CREATE_VCPU %d: %s", i, strerror(errno));
 			return -1;
@@ -494,7 +471,7 @@ static void *vcpu_thread(void *arg)
 		}
 		if (vcpu->id == 0 && !vcpu->kvm->first_run_ns)
 			vcpu->kvm->first_run_ns = now_ns();
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+		if (vcpu_ioctl(vcpu, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				vcpu->run->immediate_exit = 0;
 				continue;

@@ -13,6 +13,7 @@
 #include "hv/config.h"
 #include "hv/guest_mem.h"
 #include "util/exit-status.h"
+#include "hv/kvm-ioctl.h"
 
 
 /* The host's KVM implementation, which decides the PVM quirks. */
@@ -168,7 +169,8 @@ void kvm_cmdline_append(struct kvm *kvm, const char *word);
 /* kvm_teardown - release vCPUs, RAM and fds. */
 void kvm_teardown(struct kvm *kvm);
 
-/* Name of a KVM_EXIT_* reason ("IO", "MMIO", ...), or "UNKNOWN". */
+/* Name of a KVM_EXIT_* reason without its prefix ("IO", "MMIO", ...), from
+ * the build's <linux/kvm.h> (hv/kvm-names.h), or "UNKNOWN". */
 const char *kvm_exit_reason_name(u32 reason);
 
 /*

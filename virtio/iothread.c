@@ -55,7 +55,7 @@ bool virtio_use_ioeventfd(struct kvm *kvm)
 	if (e && *e && strcmp(e, "0"))
 		return false;
 	return kvm->vm_fd >= 0 &&
-	       ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) > 0;
+	       sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) > 0;
 }
 
 static int add_watch(struct virtio_io_thread *t, enum watch_kind kind, int fd,

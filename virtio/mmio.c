@@ -308,14 +308,14 @@ static void set_ioeventfds(struct virtio_mmio *vm, bool assign)
 				 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
 		};
 
-		if (ioctl(vm->kvm->vm_fd, KVM_IOEVENTFD, &io) < 0 && assign) {
+		if (vm_ioctl(vm->kvm, KVM_IOEVENTFD, &io) < 0 && assign) {
 			pr_warn("%s: KVM_IOEVENTFD: %s; notifications take the exit path",
 				vm->vdev->label, strerror(errno));
 			while (--q >= 0) {
 				io.datamatch = (u64)q;
 				io.fd = vm->vdev->vqs[q].kick_fd;
 				io.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | KVM_IOEVENTFD_FLAG_DEASSIGN;
-				ioctl(vm->kvm->vm_fd, KVM_IOEVENTFD, &io);
+				vm_ioctl(vm->kvm, KVM_IOEVENTFD, &io);
 			}
 			vm->ioeventfd = false;
 			return;

@@ -353,7 +353,7 @@ static int set_ioeventfd(struct virtio_pci *vp, u64 base, int q, bool assign)
 		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
 	};
 
-	return ioctl(vp->kvm->vm_fd, KVM_IOEVENTFD, &io);
+	return vm_ioctl(vp->kvm, KVM_IOEVENTFD, &io);
 }
 
 static void ioeventfds_update(struct virtio_pci *vp, u64 base, bool mapped)
@@ -519,7 +519,7 @@ int virtio_pci_attach(struct kvm *kvm, struct virtio_device *vdev)
 
 	vp->ioeventfd = virtio_use_ioeventfd(kvm);
 	vp->ioeventfd_any_len = vp->ioeventfd &&
-		ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0;
+		sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0;
 
 	slot = pci_register(kvm, dev);
 	if (slot < 0)

@@ -93,7 +93,7 @@ int boot_setup_bsp(struct vcpu *vcpu, const struct boot_cpu_state *cpu)
 	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
 	bool lm = cpu->mode == BOOT_MODE_LONG;
 
-	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
+	if (vcpu_ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
 		goto fail;
 	s.cs = flat_seg(lm ? GDT_SEL_CODE64 : GDT_SEL_CODE32, 0xb, lm);
 	s.ds = s.es = s.fs = s.gs = s.ss = flat_seg(GDT_SEL_DATA, 0x3, false);
@@ -115,9 +115,9 @@ int boot_setup_bsp(struct vcpu *vcpu, const struct boot_cpu_state *cpu)
 		s.cr4 = 0;
 		s.efer = 0;
 	}
-	if (ioctl(vcpu->fd, KVM_SET_SREGS, &s) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0 ||
-	    ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0)
+	if (vcpu_ioctl(vcpu, KVM_SET_SREGS, &s) < 0 ||
+	    vcpu_ioctl(vcpu, KVM_SET_REGS, &r) < 0 ||
+	    vcpu_ioctl(vcpu, KVM_SET_FPU, &fpu) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -458,7 +458,7 @@ static int boot_linux(struct kvm *kvm, const char *path, const u8 *buf, size_t l
 	cmdline_max = MIN(cmdline_max, (u32)BOOT_CMDLINE_MAX - 1);
 	cmdline = gpa_to_hva(&kvm->mem, BOOT_CMDLINE_GPA, BOOT_CMDLINE_MAX);
 	pvm = cfg->pvm_quirks && kvm->flavour == KVM_FLAVOUR_PVM;
-	tsc_khz = pvm && kvm->vm_fd >= 0 ? ioctl(kvm->vm_fd, KVM_GET_TSC_KHZ, 0) : 0;
+	tsc_khz = pvm && kvm->vm_fd >= 0 ? vm_ioctl(kvm, KVM_GET_TSC_KHZ, 0) : 0;
 	n = linux_cmdline_build_devices(cmdline, cmdline_max + 1, cfg->params, cfg->console,
 					pvm, tsc_khz > 0 ? tsc_khz : 0, kvm->cmdline_extra);
 	if (n < 0) {

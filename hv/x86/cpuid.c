@@ -83,7 +83,7 @@ int cpuid_setup(struct vcpu *vcpu)
 	for (;;) {
 		cpuid = xrealloc(cpuid, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
 		cpuid->nent = nent;
-		if (ioctl(kvm->sys_fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
+		if (sys_ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
 			break;
 		if (errno != E2BIG || nent >= 4096) {
 			pr_err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
@@ -93,7 +93,7 @@ int cpuid_setup(struct vcpu *vcpu)
 		nent *= 2;
 	}
 	cpuid_apply_policy(cpuid->entries, cpuid->nent, vcpu->id, kvm->cfg->nr_cpus);
-	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0) {
+	if (vcpu_ioctl(vcpu, KVM_SET_CPUID2, cpuid) < 0) {
 		pr_err("vCPU %d: KVM_SET_CPUID2: %s", vcpu->id, strerror(errno));
 		free(cpuid);
 		return -1;

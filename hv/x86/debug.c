@@ -166,7 +166,7 @@ int x86_vcpu_paging(struct vcpu *vcpu, struct x86_paging *pg)
 {
 	struct kvm_sregs s;
 
-	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
+	if (vcpu_ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
 		return -1;
 	*pg = (struct x86_paging){ .cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4, .efer = s.efer };
 	return 0;
@@ -320,7 +320,7 @@ static void dump_events(FILE *fp, struct vcpu *vcpu)
 	struct kvm_mp_state mp;
 	struct kvm_debugregs dr;
 
-	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
+	if (vcpu_ioctl(vcpu, KVM_GET_VCPU_EVENTS, &ev) == 0)
 		fprintf(fp, "  events: exception %s nr %u%s, interrupt %s nr %u%s, NMI %s%s%s\n",
 			ev.exception.injected ? "injected" : ev.exception.pending ? "pending" : "none",
 			ev.exception.nr, ev.exception.has_error_code ? " (error code)" : "",
@@ -328,9 +328,9 @@ static void dump_events(FILE *fp, struct vcpu *vcpu)
 			ev.interrupt.shadow ? " (shadow)" : "",
 			ev.nmi.injected ? "injected" : ev.nmi.pending ? "pending" : "none",
 			ev.nmi.masked ? " (masked)" : "", ev.smi.smm ? ", in SMM" : "");
-	if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) == 0)
+	if (vcpu_ioctl(vcpu, KVM_GET_MP_STATE, &mp) == 0)
 		fprintf(fp, "  mp_state %u (%s)\n", mp.mp_state, mp_state_name(mp.mp_state));
-	if (ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &dr) == 0)
+	if (vcpu_ioctl(vcpu, KVM_GET_DEBUGREGS, &dr) == 0)
 		fprintf(fp, "  DR0 %016llx  DR1 %016llx  DR2 %016llx  DR3 %016llx\n"
 			"  DR6 %016llx  DR7 %016llx\n",
 			(unsigned long long)dr.db[0], (unsigned long long)dr.db[1],
@@ -344,7 +344,7 @@ void x86_vcpu_dump(struct vcpu *vcpu, FILE *fp, const struct symtab *st)
 	struct kvm_sregs s;
 	char b1[128], b2[128];
 
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
+	if (vcpu_ioctl(vcpu, KVM_GET_REGS, &r) < 0 || vcpu_ioctl(vcpu, KVM_GET_SREGS, &s) < 0) {
 		fprintf(fp, "vCPU %d: registers not readable: %s\n", vcpu->id, strerror(errno));
 		return;
 	}

@@ -39,7 +39,7 @@ struct emu_entry {
 
 static int put_regs(struct emu_ctx *ctx)
 {
-	if (ioctl(ctx->vcpu->fd, KVM_SET_REGS, &ctx->regs) < 0) {
+	if (vcpu_ioctl(ctx->vcpu, KVM_SET_REGS, &ctx->regs) < 0) {
 		pr_err("vCPU %d: KVM_SET_REGS: %s", ctx->vcpu->id, strerror(errno));
 		return -1;
 	}
@@ -54,14 +54,14 @@ static int finish_int3(struct emu_ctx *ctx, int insn_len)
 	ctx->regs.rip += insn_len;
 	if (put_regs(ctx) < 0)
 		return -1;
-	if (ioctl(ctx->vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+	if (vcpu_ioctl(ctx->vcpu, KVM_GET_VCPU_EVENTS, &ev) < 0)
 		return -1;
 	ev.exception.injected = 1;
 	ev.exception.nr = X86_VEC_BP;
 	ev.exception.has_error_code = 0;
 	ev.exception.error_code = 0;
 	ev.flags = 0;
-	return ioctl(ctx->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
+	return vcpu_ioctl(ctx->vcpu, KVM_SET_VCPU_EVENTS, &ev) < 0 ? -1 : 0;
 }
 
 static int finish_clac(struct emu_ctx *ctx, int insn_len)
@@ -156,7 +156,7 @@ static int translate(struct vcpu *vcpu, u64 gva, u64 *gpa)
 {
 	struct kvm_translation tr = { .linear_address = gva };
 
-	if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
+	if (vcpu_ioctl(vcpu, KVM_TRANSLATE, &tr) < 0 || !tr.valid)
 		return -1;
 	*gpa = tr.physical_address;
 	return 0;
@@ -199,7 +199,7 @@ static int finish_mxcsr(struct emu_ctx *ctx, bool load)
 	if (used < 0)
 		return -1;
 	ea += ctx->seg_base;
-	if (ioctl(ctx->vcpu->fd, KVM_GET_FPU, &fpu) < 0)
+	if (vcpu_ioctl(ctx->vcpu, KVM_GET_FPU, &fpu) < 0)
 		return -1;
 	if (load) {
 		if (guest_virt_access(ctx->vcpu, ea, &v, 4, false) < 0)
@@ -208,7 +208,7 @@ static int finish_mxcsr(struct emu_ctx *ctx, bool load)
 		if (v & 0xffff0000U)
 			return -1;
 		fpu.mxcsr = v;
-		if (ioctl(ctx->vcpu->fd, KVM_SET_FPU, &fpu) < 0)
+		if (vcpu_ioctl(ctx->vcpu, KVM_SET_FPU, &fpu) < 0)
 			return -1;
 	} else {
 		v = fpu.mxcsr;
@@ -255,8 +255,8 @@ int x86_fetch_insn(struct vcpu *vcpu, u8 buf[15])
 		memcpy(buf, run->emulation_failure.insn_bytes, n);
 		return n;
 	}
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+	if (vcpu_ioctl(vcpu, KVM_GET_REGS, &regs) < 0 ||
+	    vcpu_ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
 		return 0;
 	gva = sregs.cs.base + regs.rip;
 	/* Shorten the read until it no longer crosses into an unmapped page. */
@@ -285,8 +285,8 @@ int x86_emulate_fallback(struct vcpu *vcpu)
 	ctx.insn = insn;
 	if (!ctx.len)
 		return -1;
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &ctx.regs) < 0 ||
-	    ioctl(vcpu->fd, KVM_GET_SREGS, &ctx.sregs) < 0)
+	if (vcpu_ioctl(vcpu, KVM_GET_REGS, &ctx.regs) < 0 ||
+	    vcpu_ioctl(vcpu, KVM_GET_SREGS, &ctx.sregs) < 0)
 		return -1;
 	/* 64-bit code only: the decoder assumes long-mode addressing. */
 	if (!ctx.sregs.cs.l)
