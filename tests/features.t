@@ -145,8 +145,8 @@ else
 	tap_ok $? "without --trace-ioctls nothing is traced"
 
 	timeout 60 "$LKVM" run -k "$HELLO" --trace-ioctls="$TMP/no/such/dir/t" >/dev/null 2>"$TMP/run.err"
-	[ $? = 1 ] && grep -q "trace-ioctls=$TMP/no/such/dir/t: cannot open" "$TMP/run.err"
-	tap_ok $? "--trace-ioctls=FILE that cannot be opened: one error line, exit 1"
+	[ $? = 120 ] && grep -q "trace-ioctls=$TMP/no/such/dir/t: cannot open" "$TMP/run.err"
+	tap_ok $? "--trace-ioctls=FILE that cannot be opened: one error line, exit 120"
 fi
 
 plan "$TAP_N"
