@@ -126,7 +126,8 @@ if [ "$st" = 0 ]; then
 	awk -v a="$up1" -v b="$up2" 'BEGIN { exit !(b > a && b - a < 200) }' || st=1
 	tap_ok "$st" "the guest clock runs after resume (uptime $up1 -> $up2)"
 	st=0
-	"$LKVM" stop --name "$name" --timeout 120 >/dev/null 2>&1 || st=1
+	"$LKVM" stop --name "$name" --timeout 120 >/dev/null 2>&1 ||
+		{ st=1; "$LKVM" stop --name "$name" --force >/dev/null 2>&1; }
 	wait "$bpid"
 	BOOT_STATUS=$(cat "$log.status" 2>/dev/null || echo unknown)
 	log_has "$log" 'lkvm-guest: power button: powering off' || st=1

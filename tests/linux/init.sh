@@ -48,15 +48,16 @@ if [ -s /etc/modules ]; then
 	done < /etc/modules
 fi
 
-# busybox acpid maps KEY_POWER to its action "PWRF/00000080", a file under
-# its config directory that it runs.
+# busybox acpid maps KEY_POWER to the key PWRF; its action file maps keys
+# to files under its config directory, which it runs. (An empty action
+# file would map nothing at all.)
 if ls /dev/input/event* >/dev/null 2>&1; then
 	mkdir -p /etc/acpi/PWRF
 	printf '#!/bin/sh\necho "lkvm-guest: power button: powering off" >/dev/console\nsync\npoweroff -f\n' \
 		> /etc/acpi/PWRF/00000080
 	chmod 755 /etc/acpi/PWRF/00000080
-	: > /etc/acpid.conf
-	acpid -l /dev/null -c /etc/acpi
+	echo "PWRF PWRF/00000080" > /etc/acpid.conf
+	acpid -l /dev/null -c /etc/acpi -a /etc/acpid.conf
 fi
 
 echo "lkvm-guest: init started (kernel $kver, $(nproc) CPUs)"
