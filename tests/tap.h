@@ -7,10 +7,13 @@
 #ifndef LKVM_TAP_H
 #define LKVM_TAP_H
 
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -70,6 +73,32 @@ static inline void __attribute__((format(printf, 1, 2))) diag(const char *fmt, .
 	})
 
 /* done_testing() - print the plan; use as the last statement of main(). */
+/*
+ * quiet - with @on, send stderr to /dev/null until quiet(false): silences
+ * calls that log on purpose (error paths under test), so prove's output
+ * stays readable. TEST_VERBOSE=1 in the environment keeps stderr.
+ */
+static int quiet_saved_stderr = -1;
+static inline void quiet(bool on)
+{
+	if (getenv("TEST_VERBOSE"))
+		return;
+	fflush(stderr);
+	if (on && quiet_saved_stderr < 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		quiet_saved_stderr = dup(STDERR_FILENO);
+		if (null >= 0) {
+			dup2(null, STDERR_FILENO);
+			close(null);
+		}
+	} else if (!on && quiet_saved_stderr >= 0) {
+		dup2(quiet_saved_stderr, STDERR_FILENO);
+		close(quiet_saved_stderr);
+		quiet_saved_stderr = -1;
+	}
+}
+
 static inline int done_testing(void)
 {
 	printf("1..%d\n", tap_n);

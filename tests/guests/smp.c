@@ -9,9 +9,9 @@
  * (ICR); ACPI 6.4 sections 5.2.5 (RSDP), 5.2.7-8 (RSDT/XSDT), 5.2.12 (MADT).
  */
 #include "runtime/asm.h"
+#include "runtime/hw.h"
 #include "runtime/rt.h"
 
-#define LAPIC_BASE	0xfee00000ull
 #define LAPIC_ID	0x20
 #define LAPIC_SVR	0xf0
 #define LAPIC_ICR_LO	0x300
@@ -28,14 +28,6 @@ static u32 apic_ids[MAX_CPUS];
 static int nr_cpus;
 static volatile int turn;	/* index in apic_ids of the CPU that may print */
 
-struct acpi_header {
-	char sig[4];
-	u32 length;
-	u8 revision, checksum;
-	char oem[6], oem_table[8];
-	u32 oem_rev, creator, creator_rev;
-} __attribute__((packed));
-
 static u32 lapic_read(u32 reg)
 {
 	return mmio_read32(LAPIC_BASE + reg);
@@ -51,44 +43,10 @@ static u32 my_apic_id(void)
 	return lapic_read(LAPIC_ID) >> 24;
 }
 
-/* The RSDP lies on a 16-byte boundary in 0xE0000-0xFFFFF (ACPI 5.2.5.1). */
-static const u8 *find_rsdp(void)
-{
-	for (u64 p = 0xe0000; p < 0x100000; p += 16)
-		if (*(const u64 *)p == 0x2052545020445352ull)	/* "RSD PTR " */
-			return (const u8 *)p;
-	return NULL;
-}
-
-static const struct acpi_header *find_madt(void)
-{
-	const u8 *rsdp = find_rsdp();
-	const struct acpi_header *root;
-	int xsdt, n;
-
-	if (!rsdp)
-		return NULL;
-	xsdt = rsdp[15] >= 2 && *(const u64 *)(rsdp + 24);
-	root = xsdt ? (const void *)*(const u64 *)(rsdp + 24)
-		    : (const void *)(u64)*(const u32 *)(rsdp + 16);
-	if (root->length < sizeof(*root))
-		return NULL;
-	n = (int)((root->length - sizeof(*root)) / (xsdt ? 8 : 4));
-	for (int i = 0; i < n; i++) {
-		const u8 *e = (const u8 *)(root + 1) + i * (xsdt ? 8 : 4);
-		u64 a = xsdt ? *(const u64 *)e : *(const u32 *)e;
-		const struct acpi_header *t = (const void *)a;
-
-		if (a && a < 0x100000000ull && !memcmp(t->sig, "APIC", 4))
-			return t;
-	}
-	return NULL;
-}
-
 /* Enabled processor local APIC entries (type 0, flags bit 0), in order. */
 static int cpus_from_madt(void)
 {
-	const struct acpi_header *madt = find_madt();
+	const struct acpi_table *madt = acpi_find("APIC");
 	u32 off = sizeof(*madt) + 8;	/* local APIC address, flags */
 	int n = 0;
 

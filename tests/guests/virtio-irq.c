@@ -13,12 +13,10 @@
  * (local APIC SVR), 11.8.5 (EOI), 11.11 (MSI address and data); 82093AA
  * I/O APIC data sheet (IOREGSEL/IOWIN, redirection table).
  */
+#include "runtime/hw.h"
 #include "runtime/virtio.h"
 
-#define LAPIC_BASE	0xfee00000ULL
 #define LAPIC_EOI	(LAPIC_BASE + 0xb0)
-#define LAPIC_SVR	(LAPIC_BASE + 0xf0)
-#define IOAPIC_BASE	0xfec00000ULL
 #define VEC_INTX	0x41
 #define VEC_MSIX	0x42
 #define VEC_MMIO	0x43
@@ -54,41 +52,6 @@ void irq_handler(void)
 		last_status = vio_isr(&dev);
 	nr_irqs++;
 	mmio_write32(LAPIC_EOI, 0);
-}
-
-static void set_gate(int vec, void (*fn)(void))
-{
-	struct {
-		u16 limit;
-		u64 base;
-	} __attribute__((packed)) idtr;
-	u16 cs;
-	u64 a = (u64)fn;
-	volatile u32 *g;
-
-	asm volatile("sidt %0" : "=m"(idtr));
-	asm volatile("mov %%cs, %0" : "=r"(cs));
-	g = (volatile u32 *)(idtr.base + 16 * vec);
-	g[0] = (u32)(a & 0xffff) | (u32)cs << 16;
-	g[1] = (u32)(a & 0xffff0000) | 0x8e00;	/* present, DPL 0, interrupt gate */
-	g[2] = (u32)(a >> 32);
-	g[3] = 0;
-}
-
-static void ioapic_route(int pin, int vec, int level)
-{
-	u32 lo = vec | (level ? (1u << 15) | (1u << 13) : 0);	/* level: active low */
-
-	mmio_write32(IOAPIC_BASE, 0x10 + 2 * pin + 1);
-	mmio_write32(IOAPIC_BASE + 0x10, 0);		/* destination: APIC ID 0 */
-	mmio_write32(IOAPIC_BASE, 0x10 + 2 * pin);
-	mmio_write32(IOAPIC_BASE + 0x10, lo);
-}
-
-static void ioapic_mask(int pin)
-{
-	mmio_write32(IOAPIC_BASE, 0x10 + 2 * pin);
-	mmio_write32(IOAPIC_BASE + 0x10, 1u << 16);
 }
 
 static int bring_up(void)
@@ -191,12 +154,10 @@ int main(struct mb_info *mbi)
 	}
 	printf("virtio-irq: virtio-rng on %s\n", vio_transport(&dev));
 	/* No legacy PIC interrupts; the local APIC on (SVR bit 8). */
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
-	mmio_write32(LAPIC_SVR, 0x1ff);
-	set_gate(VEC_INTX, irq_entry);
-	set_gate(VEC_MSIX, irq_entry);
-	set_gate(VEC_MMIO, irq_entry);
+	lapic_enable();	/* PICs masked, LAPIC software-enabled */
+	idt_set_gate(VEC_INTX, irq_entry);
+	idt_set_gate(VEC_MSIX, irq_entry);
+	idt_set_gate(VEC_MMIO, irq_entry);
 	if (dev.is_mmio) {
 		failed += test_mmio();
 	} else {

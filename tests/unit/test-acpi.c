@@ -24,26 +24,6 @@
 
 static u8 *ram;
 static struct guest_mem mem;
-static int saved_stderr = -1;
-
-/* Silence stderr around calls that log on purpose, so prove stays quiet. */
-static void quiet(bool on)
-{
-	fflush(stderr);
-	if (on && saved_stderr < 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		saved_stderr = dup(STDERR_FILENO);
-		if (null >= 0) {
-			dup2(null, STDERR_FILENO);
-			close(null);
-		}
-	} else if (!on && saved_stderr >= 0) {
-		dup2(saved_stderr, STDERR_FILENO);
-		close(saved_stderr);
-		saved_stderr = -1;
-	}
-}
 
 static u16 rd16(const u8 *p) { u16 v; memcpy(&v, p, 2); return v; }
 static u32 rd32(const u8 *p) { u32 v; memcpy(&v, p, 4); return v; }

@@ -58,27 +58,6 @@ static const char *write_tmp(const char *name, const void *data, size_t len)
 	return path;
 }
 
-/* Expected failures log an error line; keep stderr quiet for them
- * (TEST_VERBOSE=1 in the environment shows them). */
-static int quiet_fd = -1;
-
-static void quiet(bool on)
-{
-	if (getenv("TEST_VERBOSE"))
-		return;
-	fflush(stderr);
-	if (on) {
-		int null = open("/dev/null", O_WRONLY);
-
-		quiet_fd = dup(2);
-		dup2(null, 2);
-		close(null);
-	} else {
-		dup2(quiet_fd, 2);
-		close(quiet_fd);
-	}
-}
-
 /* ---- images ---- */
 
 static void put_le16(u8 *p, u16 v)

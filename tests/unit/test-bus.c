@@ -40,28 +40,6 @@ static void dev_access(void *opaque, u64 offset, u8 *data, u32 len, bool is_writ
 	}
 }
 
-/* Expected failures log an error; keep stderr quiet for them
- * (TEST_VERBOSE=1 in the environment shows them). */
-static int saved_stderr = -1;
-
-static void quiet(bool on)
-{
-	if (getenv("TEST_VERBOSE"))
-		return;
-	if (on) {
-		int null = open("/dev/null", O_WRONLY);
-
-		fflush(stderr);
-		saved_stderr = dup(2);
-		dup2(null, 2);
-		close(null);
-	} else {
-		fflush(stderr);
-		dup2(saved_stderr, 2);
-		close(saved_stderr);
-	}
-}
-
 static int reg(struct bus *b, u64 base, u64 len, struct dev *d)
 {
 	return bus_register(b, base, len, d->name, dev_access, d);

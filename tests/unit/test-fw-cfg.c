@@ -22,25 +22,6 @@ static struct kvm kvm = {
 	.end_cond = PTHREAD_COND_INITIALIZER,
 };
 static u8 *ram;
-static int saved_stderr = -1;
-
-static void quiet(bool on)
-{
-	fflush(stderr);
-	if (on && saved_stderr < 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		saved_stderr = dup(STDERR_FILENO);
-		if (null >= 0) {
-			dup2(null, STDERR_FILENO);
-			close(null);
-		}
-	} else if (!on && saved_stderr >= 0) {
-		dup2(saved_stderr, STDERR_FILENO);
-		close(saved_stderr);
-		saved_stderr = -1;
-	}
-}
 
 static u32 get_be32(const u8 *p)
 {
