@@ -6,6 +6,9 @@
 #   make O=DIR           objects and binaries under DIR
 #   make KERNEL_DIR=...  build against that tree's exported uapi headers
 #   make check           unit tests, guest payloads and Linux tests (prove)
+#   make check-unit      unit tests only
+#   make check SANITIZE=1  lkvm and the unit tests with ASan+UBSan (O=out-sanitize)
+#   make check-sanitize  the same, as one target (CI)
 #   make install prefix=/usr/local
 #   make guest           demo guest (Debian cloud kernel + busybox initramfs)
 #   make guest-small     small test kernel built from Debian's linux-source
@@ -13,6 +16,14 @@
 
 .DEFAULT_GOAL := all
 CC ?= gcc
+# SANITIZE=1: AddressSanitizer (leaks included) and UBSan, every report
+# fatal; objects go to their own directory unless O= is given.
+ifeq ($(SANITIZE),1)
+ifeq ($(origin O),undefined)
+O := out-sanitize
+endif
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 O ?= .
 prefix ?= /usr/local
 bindir = $(prefix)/bin
@@ -33,6 +44,8 @@ LKVM_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 CPPFLAGS += -I. -I$(OUT) -D_GNU_SOURCE -DLKVM_VERSION='"$(LKVM_VERSION)"'
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -MP
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
 LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -lcapstone -pthread
 # virtio-blk's disk I/O (disk/uring.c).
 LDLIBS += -luring
@@ -141,12 +154,30 @@ endif
 tests: $(UNIT_BINS) guests
 
 # Every test prints TAP; prove runs unit binaries and the scripts in tests/.
+# With SANITIZE=1, check runs the unit tests only (the payload and Linux
+# tiers spend their time in the guest, not in lkvm's parsers).
+ifeq ($(SANITIZE),1)
+check: $(OUT)/lkvm check-unit
+else
 # tests/lib/tier-exec runs each file where it can: here, or inside the
 # nested-SVM L1 of scripts/nested-kvm when this host's /dev/kvm cannot
 # serve it (no /dev/kvm, or a PVM one for guest user space).
 check: all tests
 	LKVM=$(abspath $(OUT)/lkvm) LKVM_OUT=$(abspath $(OUT)) \
 		prove -f --exec tests/lib/tier-exec $(UNIT_BINS) tests/*.t
+endif
+
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check-unit: $(UNIT_BINS)
+	$(SAN_ENV) LKVM=$(abspath $(OUT)/lkvm) LKVM_OUT=$(abspath $(OUT)) \
+		prove -f $(UNIT_BINS)
+
+# lkvm and the unit tests under ASan+UBSan, in their own directory.
+SANITIZE_O ?= $(if $(filter-out .,$(OUT)),$(OUT)/sanitize,out-sanitize)
+check-sanitize:
+	$(MAKE) SANITIZE=1 O=$(SANITIZE_O) check
 
 # Man pages: lkvm converts its own pages (`lkvm help --man`, builtin-help.c)
 # and `lkvm help` finds them through the directories compiled in below.
@@ -198,7 +229,7 @@ clean:
 		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs \
 		$(OUT)/gen $(OUT)/tests/unit/sample-kvm-names.*
 
-.PHONY: all tests check install guest guest-small demo check-distro clean guests doc FORCE
+.PHONY: all tests check check-unit check-sanitize install guest guest-small demo check-distro clean guests doc FORCE
 FORCE:
 # Keep the objects of chained rules (unit tests, payloads) but nothing else:
 # a bare .SECONDARY: would stop make from rebuilding missing prerequisites.
