@@ -35,11 +35,15 @@ static u64 fuzz_reg_addr(u8 region, u16 off)
 	return bar + (region < 6 ? region_off[region] : 0) + off;
 }
 
+/* The host bridge first, then the device on bus 0. */
+static int pci_attach(struct kvm *k, struct virtio_device *vdev)
+{
+	return pci_init(k) < 0 ? -1 : virtio_pci_attach(k, vdev);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	if (pci_init(&kvm) < 0)
-		abort();
-	fz_setup(virtio_pci_attach);
+	fz_setup(pci_attach);
 	for (fz_pci_slot = 1; fz_pci_slot < 32; fz_pci_slot++)
 		if ((cfg_read(0, 4) & 0xffff) == 0x1af4)
 			break;
