@@ -184,7 +184,8 @@ check-sanitize:
 # library compiled a second time by clang with ASan, UBSan and the fuzzer's
 # coverage into $(OUT)/fuzz/, so the normal build is untouched. Each target
 # runs FUZZ_SECONDS from seeds that tests/fuzz/make-seeds.py writes; any
-# crash, leak, UB report, timeout or OOM fails `make fuzz`.
+# crash, leak, UB report, timeout or OOM fails `make fuzz`; FUZZ_TARGETS="ctl
+# elf" runs only those.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_RSS_MB ?= 2048
@@ -195,6 +196,7 @@ FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pt
 	-MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link -DLKVM_NO_BPF -DLKVM_FUZZ
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRCS))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz-%,$(FUZZ_NAMES))
 FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS))
 
@@ -220,7 +222,7 @@ fuzz-seeds: tests/fuzz/make-seeds.py
 	$(Q)python3 tests/fuzz/make-seeds.py $(FUZZ_OUT)/seeds
 
 fuzz: fuzz-build fuzz-seeds
-	$(Q)set -e; for n in $(FUZZ_NAMES); do \
+	$(Q)set -e; for n in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_OUT)/corpus/$$n $(FUZZ_OUT)/seeds/$$n $(FUZZ_OUT)/artifacts; \
 		echo "  FUZZ     $$n for $(FUZZ_SECONDS) s"; \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
