@@ -143,6 +143,13 @@ put("multiboot", "elf32", elf32([(0x100000, CODE * 4, 0x2000)], 0x100000,
 put("multiboot", "elf64", elf64([(0x100000, 0x100000, CODE * 4, 0x2000)], 0x100000)[:0x100]
     + mb_header(0x3) + bytes(0x1000))
 put("multiboot", "video-mode", mb_header(0x7) + bytes(64))
+# fuzz-multiboot's first finding: a bss-only segment (p_filesz 0) with a
+# p_offset far past the file made img + p_offset overflow.
+far = bytearray(elf64([(0x100000, 0x100000, CODE * 4, 0x2000), (0x300000, 0x300000, b"", 0x1000)],
+                      0x100000))
+far[0x200:0x20c] = mb_header(0x3)
+far[64 + 56 + 8:64 + 56 + 16] = le("Q", 0xfffffff900001000)
+put("multiboot", "bss-far-offset", bytes(far))
 
 # ---- virtqueues (fuzz-virtq.c: header, then guest RAM from GPA 0) --------
 
