@@ -193,7 +193,7 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_OUT := $(OUT)/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread \
-	-MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link -DLKVM_NO_BPF -DLKVM_FUZZ
+	-MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link -DLKVM_NO_BPF
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRCS))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
