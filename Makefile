@@ -198,13 +198,17 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRCS))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz-%,$(FUZZ_NAMES))
-FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS)) $(FUZZ_OUT)/obj/gen/kvm-names.o
 
 $(FUZZ_OUT)/obj/%.o: %.c $(UAPI_STAMP)
 	$(call say,FUZZCC,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 $(FUZZ_OUT)/obj/hv/x86/acpi.o: $(OUT)/hv/x86/acpi_dsdt.hex
+$(FUZZ_OUT)/obj/gen/kvm-names.o: $(OUT)/gen/kvm-names.c
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_OUT)/liblkvm-fuzz.a: $(FUZZ_LIB_OBJS)
 	$(call say,AR,$@)
