@@ -6,6 +6,10 @@
 #   make O=DIR           objects and binaries under DIR
 #   make KERNEL_DIR=...  build against that tree's exported uapi headers
 #   make check           unit tests, guest payloads and Linux tests (prove)
+#   make check-unit      unit tests only
+#   make check SANITIZE=1  lkvm and the unit tests with ASan+UBSan (O=out-sanitize)
+#   make check-sanitize  the same, as one target (CI)
+#   make fuzz            libFuzzer targets under tests/fuzz/, each run FUZZ_SECONDS
 #   make install prefix=/usr/local
 #   make guest           demo guest (Debian cloud kernel + busybox initramfs)
 #   make guest-small     small test kernel built from Debian's linux-source
@@ -13,6 +17,14 @@
 
 .DEFAULT_GOAL := all
 CC ?= gcc
+# SANITIZE=1: AddressSanitizer (leaks included) and UBSan, every report
+# fatal; objects go to their own directory unless O= is given.
+ifeq ($(SANITIZE),1)
+ifeq ($(origin O),undefined)
+O := out-sanitize
+endif
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
 O ?= .
 prefix ?= /usr/local
 bindir = $(prefix)/bin
@@ -33,6 +45,8 @@ LKVM_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 CPPFLAGS += -I. -I$(OUT) -D_GNU_SOURCE -DLKVM_VERSION='"$(LKVM_VERSION)"'
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -MP
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
 LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -lcapstone -pthread
 # virtio-blk's disk I/O (disk/uring.c).
 LDLIBS += -luring
@@ -141,12 +155,93 @@ endif
 tests: $(UNIT_BINS) guests
 
 # Every test prints TAP; prove runs unit binaries and the scripts in tests/.
+# With SANITIZE=1, check runs the unit tests only (the payload and Linux
+# tiers spend their time in the guest, not in lkvm's parsers).
+ifeq ($(SANITIZE),1)
+check: $(OUT)/lkvm check-unit
+else
 # tests/lib/tier-exec runs each file where it can: here, or inside the
 # nested-SVM L1 of scripts/nested-kvm when this host's /dev/kvm cannot
 # serve it (no /dev/kvm, or a PVM one for guest user space).
 check: all tests
 	LKVM=$(abspath $(OUT)/lkvm) LKVM_OUT=$(abspath $(OUT)) \
 		prove -f --exec tests/lib/tier-exec $(UNIT_BINS) tests/*.t
+endif
+
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+check-unit: $(UNIT_BINS)
+	$(SAN_ENV) LKVM=$(abspath $(OUT)/lkvm) LKVM_OUT=$(abspath $(OUT)) \
+		prove -f $(UNIT_BINS)
+
+# lkvm and the unit tests under ASan+UBSan, in their own directory.
+SANITIZE_O ?= $(if $(filter-out .,$(OUT)),$(OUT)/sanitize,out-sanitize)
+check-sanitize:
+	$(MAKE) SANITIZE=1 O=$(SANITIZE_O) check
+
+# libFuzzer targets (tests/fuzz/fuzz-*.c, see tests/fuzz/README): lkvm's
+# library compiled a second time by clang with ASan, UBSan and the fuzzer's
+# coverage into $(OUT)/fuzz/, so the normal build is untouched. Each target
+# runs FUZZ_SECONDS from seeds that tests/fuzz/make-seeds.py writes; any
+# crash, leak, UB report, timeout or OOM fails `make fuzz`; FUZZ_TARGETS="ctl
+# elf" runs only those.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RSS_MB ?= 2048
+FUZZ_TIMEOUT ?= 10
+FUZZ_OUT := $(OUT)/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread \
+	-MMD -MP $(FUZZ_SAN) -fsanitize=fuzzer-no-link -DLKVM_NO_BPF
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz-%.c,%,$(FUZZ_SRCS))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz-%,$(FUZZ_NAMES))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(LIB_SRCS)) $(FUZZ_OUT)/obj/gen/kvm-names.o
+
+$(FUZZ_OUT)/obj/%.o: %.c $(UAPI_STAMP)
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_OUT)/obj/hv/x86/acpi.o: $(OUT)/hv/x86/acpi_dsdt.hex
+$(FUZZ_OUT)/obj/gen/kvm-names.o: $(OUT)/gen/kvm-names.c
+	$(call say,FUZZCC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OUT)/liblkvm-fuzz.a: $(FUZZ_LIB_OBJS)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_OUT)/fuzz-%: $(FUZZ_OUT)/obj/tests/fuzz/fuzz-%.o $(FUZZ_OUT)/liblkvm-fuzz.a
+	$(call say,LINK,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -pthread -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Seeds are generated, never committed; the corpus grows under $(FUZZ_OUT).
+fuzz-seeds: tests/fuzz/make-seeds.py
+	$(call say,SEEDS,$(FUZZ_OUT)/seeds)
+	$(Q)python3 tests/fuzz/make-seeds.py $(FUZZ_OUT)/seeds
+
+fuzz: fuzz-build fuzz-seeds
+	$(Q)set -e; for n in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_OUT)/corpus/$$n $(FUZZ_OUT)/seeds/$$n $(FUZZ_OUT)/artifacts; \
+		echo "  FUZZ     $$n for $(FUZZ_SECONDS) s"; \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(FUZZ_OUT)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=$(FUZZ_RSS_MB) \
+			-timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 -close_fd_mask=3 \
+			-artifact_prefix=$(FUZZ_OUT)/artifacts/$$n- \
+			$(FUZZ_OUT)/corpus/$$n $(FUZZ_OUT)/seeds/$$n \
+			> $(FUZZ_OUT)/$$n.log 2>&1 || { \
+			echo "fuzz: $$n found a problem ($(FUZZ_OUT)/$$n.log):"; \
+			grep -E '^(==|SUMMARY|artifact_prefix|Test unit written)|runtime error' \
+				$(FUZZ_OUT)/$$n.log | head -20; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(FUZZ_OUT)/$$n.log | \
+			sed "s/^/  $$n: /"; \
+	done
 
 # Man pages: lkvm converts its own pages (`lkvm help --man`, builtin-help.c)
 # and `lkvm help` finds them through the directories compiled in below.
@@ -196,12 +291,15 @@ clean:
 		$(UNIT_BINS) $(GUEST_CLEAN) $(OUT)/stat/vmlinux.h $(OUT)/stat/stat.bpf.o \
 		$(OUT)/stat/stat.skel.h \
 		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs \
-		$(OUT)/gen $(OUT)/tests/unit/sample-kvm-names.*
+		$(OUT)/gen $(OUT)/tests/unit/sample-kvm-names.* \
+		$(FUZZ_OUT)
 
-.PHONY: all tests check install guest guest-small demo check-distro clean guests doc FORCE
+.PHONY: all tests check check-unit check-sanitize fuzz fuzz-build fuzz-seeds install guest guest-small demo check-distro clean guests doc FORCE
 FORCE:
 # Keep the objects of chained rules (unit tests, payloads) but nothing else:
 # a bare .SECONDARY: would stop make from rebuilding missing prerequisites.
-.SECONDARY: $(UNIT_BINS:=.o) $(GUEST_OBJS) $(OUT)/gen/kvm-names.c $(OUT)/tests/unit/sample-kvm-names.c
+.SECONDARY: $(UNIT_BINS:=.o) $(GUEST_OBJS) $(OUT)/gen/kvm-names.c $(OUT)/tests/unit/sample-kvm-names.c \
+	$(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_SRCS))
 
 -include $(patsubst %.c,$(OUT)/%.d,$(LIB_SRCS) $(BUILTIN_SRCS) kvm.c $(UNIT_SRCS)) $(wildcard $(OUT)/gen/*.d)
+-include $(patsubst %.c,$(FUZZ_OUT)/obj/%.d,$(LIB_SRCS) $(FUZZ_SRCS))

@@ -37,15 +37,19 @@ struct disk_opts {
 	bool cow;		/* writes go to an overlay; the image stays untouched */
 	const char *overlay;	/* cow=FILE: persistent overlay; NULL: anonymous */
 	const char *serial;	/* GET_ID string (<= DISK_SERIAL_MAX bytes) or NULL */
+	char *buf;		/* the copy of the argument the strings point into */
 };
 
 /*
- * disk_opts_parse - parse one -d argument into @o (strings point into a
- * private copy of @arg, never freed). Returns 0, or -1 with one error
- * line logged (unknown flag, empty path, serial longer than 20 bytes,
+ * disk_opts_parse - parse one -d argument into @o (strings point into
+ * @o->buf, a private copy of @arg kept until disk_opts_free). Returns 0,
+ * or -1 with nothing kept and one error line logged (unknown flag, empty path, serial longer than 20 bytes,
  * ro together with cow, an overlay name without cow).
  */
 int disk_opts_parse(const char *arg, struct disk_opts *o);
+
+/* disk_opts_free - release the copy @o's strings point into and zero @o. */
+void disk_opts_free(struct disk_opts *o);
 
 enum disk_op {
 	DISK_READ,

@@ -3,6 +3,7 @@
  * Parsing of lkvm run's -d PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID]
  * (Documentation/lkvm-run.txt). A path containing a comma cannot be given.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "disk/disk.h"
@@ -17,7 +18,7 @@ int disk_opts_parse(const char *arg, struct disk_opts *o)
 		pr_err("-d: give an image path (PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID])");
 		return -1;
 	}
-	copy = xstrdup(arg);
+	copy = o->buf = xstrdup(arg);
 	o->path = strtok_r(copy, ",", &save);
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		if (!strcmp(tok, "ro")) {
@@ -31,24 +32,33 @@ int disk_opts_parse(const char *arg, struct disk_opts *o)
 			o->overlay = tok + 4;
 			if (!*o->overlay) {
 				pr_err("-d %s: cow= needs an overlay file name", arg);
-				return -1;
+				goto fail;
 			}
 		} else if (!strncmp(tok, "serial=", 7)) {
 			o->serial = tok + 7;
 			if (strlen(o->serial) > DISK_SERIAL_MAX) {
 				pr_err("-d %s: serial '%s' is longer than %d bytes", arg, o->serial,
 				       DISK_SERIAL_MAX);
-				return -1;
+				goto fail;
 			}
 		} else {
 			pr_err("-d %s: unknown flag '%s' (expected ro, direct, cow[=OVERLAY] or serial=ID)",
 			       arg, tok);
-			return -1;
+			goto fail;
 		}
 	}
 	if (o->ro && o->cow) {
 		pr_err("-d %s: ro and cow exclude each other (cow already keeps the image untouched)", arg);
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	disk_opts_free(o);
+	return -1;
+}
+
+void disk_opts_free(struct disk_opts *o)
+{
+	free(o->buf);
+	memset(o, 0, sizeof(*o));
 }

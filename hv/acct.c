@@ -148,8 +148,10 @@ int exit_acct_decode(const u8 *p, size_t len, struct exit_acct *a, char *err, si
 		}
 		for (u32 k = 0; k < i; k++)
 			if (a->vcpu[k].index == v->index) {
+				u32 index = v->index;	/* v is gone after the free */
+
 				exit_acct_free(a);
-				return set_err(err, errlen, "accounting: vCPU %u twice", v->index);
+				return set_err(err, errlen, "accounting: vCPU %u twice", index);
 			}
 		for (u32 k = 0; k < v->nr; k++) {
 			NEED(20, "a reason");
@@ -158,9 +160,11 @@ int exit_acct_decode(const u8 *p, size_t len, struct exit_acct *a, char *err, si
 			v->r[k].ns = get_le64(p + o + 12);
 			o += 20;
 			if (v->r[k].reason >= ACCT_MAX_REASONS) {
+				u32 reason = v->r[k].reason;
+
 				exit_acct_free(a);
 				return set_err(err, errlen, "accounting: exit reason %u out of range",
-					       v->r[k].reason);
+					       reason);
 			}
 		}
 	}
@@ -187,8 +191,10 @@ int exit_acct_decode(const u8 *p, size_t len, struct exit_acct *a, char *err, si
 		nl = get_le16(p + o + 25);
 		o += 27;
 		if (r->bus > ACCT_BUS_MMIO) {
+			u8 bus = r->bus;
+
 			exit_acct_free(a);
-			return set_err(err, errlen, "accounting: range %u on unknown bus %u", i, r->bus);
+			return set_err(err, errlen, "accounting: range %u on unknown bus %u", i, bus);
 		}
 		NEED(nl, "a range name");
 		memcpy(r->name, p + o, MIN(nl, (size_t)ACCT_NAME_MAX));

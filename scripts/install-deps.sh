@@ -10,7 +10,8 @@ PKGS="build-essential pkg-config libelf-dev zlib1g-dev liblzma-dev libzstd-dev
 liblz4-dev libbz2-dev libcapstone-dev acpica-tools busybox-static cpio gzip
 man-db qemu-system-x86 linux-source-6.1 bc flex bison libssl-dev lz4 xz-utils
 e2fsprogs kmod python3 liburing-dev libjson-c-dev rsync
-clang llvm libbpf-dev bpftool libtraceevent-dev libtracefs-dev libncurses-dev linux-perf tmux"
+clang llvm libbpf-dev bpftool libtraceevent-dev libtracefs-dev libncurses-dev linux-perf tmux
+libclang-rt-14-dev zstd"
 
 missing=""
 for p in $PKGS; do

@@ -4,6 +4,7 @@
  * Documentation/virt/kvm/api.rst, "KVM_GET_STATS_FD".
  */
 #include <errno.h>
+#include <stdio.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,21 +171,109 @@ int kstat_snap_take(const struct kstats_fd *k, int n, struct kstat_snap *s)
 		}
 		free(data);
 	}
+	kstat_snap_index(s);
 	return 0;
 }
 
 void kstat_snap_free(struct kstat_snap *s)
 {
 	free(s->v);
+	free(s->slot);
 	memset(s, 0, sizeof(*s));
+}
+
+/* FNV-1a over the object number and the name. */
+static u32 kstat_hash(u32 obj, const char *name)
+{
+	u32 h = 2166136261u ^ obj;
+
+	h *= 16777619u;
+	for (const char *c = name; *c; c++) {
+		h ^= (u8)*c;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The slot holding (@obj, @name), or the empty slot where it would go. */
+static u32 *kstat_slot(const struct kstat_snap *s, u32 obj, const char *name)
+{
+	u32 i = kstat_hash(obj, name) & s->mask;
+
+	for (;; i = (i + 1) & s->mask) {
+		u32 *sl = &s->slot[i];
+		const struct kstat_val *v;
+
+		if (!*sl)
+			return sl;
+		v = &s->v[*sl - 1];
+		if (v->obj == obj && !strcmp(v->name, name))
+			return sl;
+	}
+}
+
+/* Allocate an empty table with at least twice @n slots. */
+static void kstat_slots_alloc(struct kstat_snap *s, u32 n)
+{
+	u32 size = 16;
+
+	while (size < 2 * (u64)n)
+		size *= 2;
+	free(s->slot);
+	s->slot = xzalloc(size * sizeof(*s->slot));
+	s->mask = size - 1;
+}
+
+/* Insert @s's values into its (empty, large enough) table. */
+static void kstat_reindex(struct kstat_snap *s)
+{
+	for (u32 i = 0; i < s->nr; i++) {
+		u32 *sl = kstat_slot(s, s->v[i].obj, s->v[i].name);
+
+		if (!*sl)	/* the first of duplicates wins, as in a linear search */
+			*sl = i + 1;
+	}
+}
+
+void kstat_snap_index(struct kstat_snap *s)
+{
+	kstat_slots_alloc(s, s->nr);
+	kstat_reindex(s);
 }
 
 const struct kstat_val *kstat_snap_find(const struct kstat_snap *s, u32 obj, const char *name)
 {
+	if (s->slot) {
+		const u32 *sl = kstat_slot(s, obj, name);
+
+		return *sl ? &s->v[*sl - 1] : NULL;
+	}
 	for (u32 i = 0; i < s->nr; i++)
 		if (s->v[i].obj == obj && !strcmp(s->v[i].name, name))
 			return &s->v[i];
 	return NULL;
+}
+
+struct kstat_val *kstat_snap_add(struct kstat_snap *s, u32 cap, u32 obj, u32 flags,
+				 const char *name)
+{
+	u32 *sl;
+	struct kstat_val *v;
+
+	if (!s->slot || 2 * (u64)cap > (u64)s->mask + 1)
+		kstat_slots_alloc(s, cap), kstat_reindex(s);
+	sl = kstat_slot(s, obj, name);
+	if (*sl)
+		return &s->v[*sl - 1];
+	if (s->nr >= cap)
+		return NULL;
+	v = &s->v[s->nr];
+	memset(v, 0, sizeof(*v));
+	v->obj = obj;
+	v->flags = flags;
+	snprintf(v->name, sizeof(v->name), "%s", name);
+	*sl = ++s->nr;
+	return v;
 }
 
 static void put_le(u8 *p, u64 v, int bytes)
@@ -270,6 +359,7 @@ int kstat_snap_decode(const u8 *p, size_t len, struct kstat_snap *s, char *err, 
 		kstat_snap_free(s);
 		return set_err(err, errlen, "KVM stats: %zu trailing bytes", len - o);
 	}
+	kstat_snap_index(s);
 	return 0;
 trunc:
 	kstat_snap_free(s);

@@ -60,6 +60,8 @@ struct kstat_snap {
 	u64 ts;			/* ns, CLOCK_MONOTONIC */
 	u32 nr;
 	struct kstat_val *v;
+	u32 *slot;		/* hash of (obj, name): 1 + index into v, 0 empty; or NULL */
+	u32 mask;		/* slots - 1 */
 };
 
 /*
@@ -72,8 +74,26 @@ int kstat_snap_take(const struct kstats_fd *k, int n, struct kstat_snap *s);
 /* kstat_snap_free - release @s and zero it. */
 void kstat_snap_free(struct kstat_snap *s);
 
-/* kstat_snap_find - the value of @name for object @obj in @s, or NULL. */
+/*
+ * kstat_snap_find - the first value of @name for object @obj in @s, or
+ * NULL. O(1) once @s is indexed (kstat_snap_take and kstat_snap_decode
+ * index what they return), a linear search otherwise.
+ */
 const struct kstat_val *kstat_snap_find(const struct kstat_snap *s, u32 obj, const char *name);
+
+/*
+ * kstat_snap_index - (re)build @s's hash of its @s->nr values, so that
+ * kstat_snap_find is O(1). Call again after changing @s->v or @s->nr.
+ */
+void kstat_snap_index(struct kstat_snap *s);
+
+/*
+ * kstat_snap_add - the value of (@obj, @name) in indexed @s, appended with
+ * @flags and a value of 0 if it is not there yet. @s->v must have room:
+ * @cap values in all (the caller allocated them). Returns NULL when full.
+ */
+struct kstat_val *kstat_snap_add(struct kstat_snap *s, u32 cap, u32 obj, u32 flags,
+				 const char *name);
 
 /*
  * Snapshot codec for record files (little endian):

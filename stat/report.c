@@ -384,39 +384,39 @@ static u64 kval(const struct kstat_snap *s, u32 obj, const char *name)
 static void print_kstats(FILE *f, const struct stat_view *v)
 {
 	const struct kstat_snap *a = v->ks0, *b = v->ks1;
-	struct line *l = xzalloc((b->nr + 1) * sizeof(*l));
+	struct kstat_snap sum = { .v = xzalloc((b->nr + 1) * sizeof(*sum.v)) };
+	struct line *l;
 	u32 nv = v->nr_vcpus;
 	size_t n = 0;
 	bool cols = v->vcpu < 0 && nv > 1 && nv <= 2;	/* 80 columns */
 
-	/* One line per (VM or vCPUs, name): the vCPU values summed. */
+	/*
+	 * One line per (VM or vCPUs, name): the vCPU values summed. Sums are
+	 * kept in a hashed snapshot (object 0 the VM, 1 the vCPUs), so this
+	 * is linear in the number of values: a record file may hold millions.
+	 */
 	for (u32 i = 0; i < b->nr; i++) {
 		const struct kstat_val *x = &b->v[i];
 		bool vm = x->obj == KSTAT_OBJ_VM;
-		u64 d = 0;
-		size_t k;
+		struct kstat_val *t;
 
 		if (!kstat_is_cumulative(x->flags))
 			continue;
 		if (!vm && v->vcpu >= 0 && x->obj != 1 + (u32)v->vcpu)
 			continue;
-		d = x->value - MIN(x->value, kval(a, x->obj, x->name));
-		for (k = 0; k < n; k++)
-			if (l[k].key == (vm ? 0 : 1) && !strcmp(l[k].name, x->name))
-				break;
-		if (k == n) {
-			l[n].key = vm ? 0 : 1;
-			snprintf(l[n].name, sizeof(l[n].name), "%s", x->name);
-			n++;
-		}
-		l[k].count += d;
+		t = kstat_snap_add(&sum, b->nr, vm ? 0 : 1, 0, x->name);
+		t->value += x->value - MIN(x->value, kval(a, x->obj, x->name));
 	}
-	for (size_t k = 0; k < n;) {
-		if (!l[k].count)
-			l[k] = l[--n];
-		else
-			k++;
+	l = xzalloc((sum.nr + 1) * sizeof(*l));
+	for (u32 i = 0; i < sum.nr; i++) {
+		if (!sum.v[i].value)
+			continue;
+		l[n].key = sum.v[i].obj;
+		l[n].count = sum.v[i].value;
+		snprintf(l[n].name, sizeof(l[n].name), "%s", sum.v[i].name);
+		n++;
 	}
+	kstat_snap_free(&sum);
 	sort_lines(l, n, STAT_SORT_COUNT);
 	fprintf(f, "\nKVM statistics (binary stats fds; %s)\n%-24s %-5s %10s %10s",
 		a ? "change during the measurement" : "since the VM was created",

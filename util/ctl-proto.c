@@ -160,6 +160,11 @@ int ctl_hdr_decode(const u8 *buf, size_t len, struct ctl_hdr *h, const char **wh
 		*why = "reserved header bits set";
 		return -EPROTO;
 	}
+	/* Callers print strerror(-status): -INT32_MIN would overflow. */
+	if (h->status > 0 || h->status < -CTL_ERRNO_MAX) {
+		*why = "status neither 0 nor a negative errno";
+		return -EPROTO;
+	}
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #define CTL_NAME_MAX		64		/* guest name, bytes without NUL */
 #define CTL_PATH_MAX		1024		/* paths carried in messages */
 #define CTL_MAX_FDS		64		/* fds per STATS_FDS reply */
+#define CTL_ERRNO_MAX		4095		/* statuses are 0 or -1 .. -4095 */
 
 /* Header flags. */
 #define CTL_F_REPLY		(1u << 0)	/* set on every reply */
@@ -104,7 +105,8 @@ void ctl_hdr_encode(u8 out[CTL_HDR_SIZE], const struct ctl_hdr *h);
  * ctl_hdr_decode - parse and check the header at the start of @buf (@len
  * bytes available). Returns 0 with @h filled; 1 if fewer than CTL_HDR_SIZE
  * bytes are there yet; or a negative errno with *@why a short reason:
- * -EPROTO (bad magic, reserved field or unknown flag), -EPROTONOSUPPORT
+ * -EPROTO (bad magic, reserved field or unknown flag, a status other than
+ * 0 or -1 .. -CTL_ERRNO_MAX), -EPROTONOSUPPORT
  * (version other than CTL_VERSION), -EMSGSIZE (len > CTL_MAX_PAYLOAD).
  * On errors past the magic, @h is still filled, so a reply can echo the id.
  */

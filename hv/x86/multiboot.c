@@ -297,7 +297,9 @@ static int load_elf(const struct guest_mem *mem, const u8 *img, size_t len,
 		const GElf_Phdr *ph = &s->ph[i];
 		u8 *dst = gpa_to_hva(mem, ph->p_paddr, ph->p_memsz);
 
-		memcpy(dst, img + ph->p_offset, ph->p_filesz);
+		/* p_offset was checked only where there is file data. */
+		if (ph->p_filesz)
+			memcpy(dst, img + ph->p_offset, ph->p_filesz);
 		memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
 		span->start = MIN(span->start, ph->p_paddr);
 		span->end = MAX(span->end, ph->p_paddr + ph->p_memsz);

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -150,6 +151,24 @@ static void test_header(void)
 	h.flags = 0x80;
 	ctl_hdr_encode(buf, &h);
 	is_int(ctl_hdr_decode(buf, CTL_HDR_SIZE, &got, &why), -EPROTO, "unknown flag: EPROTO");
+
+	/* Found by fuzz-ctl: lkvm printed strerror(-status), and -INT32_MIN
+	 * overflows. A status is 0 or a negative errno, nothing else. */
+	h = good_hdr(CTL_T_INFO, 0);
+	h.flags = CTL_F_REPLY;
+	h.status = INT32_MIN;
+	ctl_hdr_encode(buf, &h);
+	is_int(ctl_hdr_decode(buf, CTL_HDR_SIZE, &got, &why), -EPROTO, "status INT32_MIN: EPROTO");
+	ok(why && strstr(why, "status"), "status INT32_MIN: reason says so");
+	h.status = 1;
+	ctl_hdr_encode(buf, &h);
+	is_int(ctl_hdr_decode(buf, CTL_HDR_SIZE, &got, &why), -EPROTO, "positive status: EPROTO");
+	h.status = -CTL_ERRNO_MAX;
+	ctl_hdr_encode(buf, &h);
+	is_int(ctl_hdr_decode(buf, CTL_HDR_SIZE, &got, &why), 0, "status -4095 accepted");
+	h.status = -CTL_ERRNO_MAX - 1;
+	ctl_hdr_encode(buf, &h);
+	is_int(ctl_hdr_decode(buf, CTL_HDR_SIZE, &got, &why), -EPROTO, "status -4096: EPROTO");
 
 	/* Payload shorter than the header says: wait for more. */
 	h = good_hdr(CTL_T_NMI, 4);
@@ -475,6 +494,11 @@ static void test_call(void)
 	ctl_reply_free(&rep);
 	ok(recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) == CTL_HDR_SIZE + 6 &&
 	   !memcmp(buf, "LKVC", 4), "call: the request went out");
+
+	put_reply(sv[1], CTL_T_DUMP, 5, INT32_MIN, "", 0, -1);
+	is_int(ctl_call(sv[0], &rq, &rep, 1000), -EPROTO,
+	       "call: a reply with status INT32_MIN is malformed (fuzz-ctl)");
+	ctl_reply_free(&rep);
 
 	put_reply(sv[1], CTL_T_DUMP, 5, -EINVAL, "no vCPU 9", CTL_F_MORE, -1);
 	ok(ctl_call(sv[0], &rq, &rep, 1000) == 0 && rep.hdr.status == -EINVAL &&

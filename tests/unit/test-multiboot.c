@@ -353,6 +353,18 @@ static void test_elf(void)
 	ok(multiboot_load(&v.kvm, img, len, &cpu, err, sizeof(err)) == -1,
 	   "ELF class/header mismatch refused");
 	free(img);
+
+	/* Found by fuzz-multiboot: a bss-only segment (p_filesz 0) whose
+	 * p_offset lies far past the file was used for img + p_offset, a
+	 * pointer overflow (UBSan: make check SANITIZE=1). */
+	paddr[0] = 0x200000;
+	img = elf_image(64, 2, paddr, 0x200010, &len);
+	((Elf64_Phdr *)(img + sizeof(Elf64_Ehdr)))[1].p_filesz = 0;
+	((Elf64_Phdr *)(img + sizeof(Elf64_Ehdr)))[1].p_offset = 0xfffffff900001000ULL;
+	memset(v.ram + 0x300000, 0xaa, 0x1000);
+	ok(load(&v, img, len, &cpu) == 0 && v.ram[0x300000] == 0 && v.ram[0x3001ff] == 0 &&
+	   v.ram[0x300200] == 0xaa, "ELF64: a bss-only segment's p_offset is not used");
+	free(img);
 	vm_free(&v);
 }
 

@@ -343,6 +343,69 @@ static void test_symbolized_report(void)
 	unlink(map);
 }
 
+/*
+ * KVM stats with many values: 2 vCPUs x 100000 names (200000 values, the
+ * record format allows millions). print_kstats once compared every value
+ * with every line so far (minutes here); it must now be linear. The test
+ * checks the report's content, not its time.
+ */
+static void test_kstats_many(void)
+{
+	enum { NAMES = 100000 };
+	struct kstat_snap s0 = { 0 }, s1 = { 0 };
+	struct stat_view v = { .name = "t", .pid = 1, .nr_vcpus = 2, .seconds = 2, .vcpu = -1,
+			       .sections = RS_STATS, .ks0 = &s0, .ks1 = &s1 };
+	char *text = NULL, want[128];
+	size_t len = 0, lines = 0;
+	FILE *f;
+
+	s0.v = calloc(2 * NAMES + 1, sizeof(*s0.v));
+	s1.v = calloc(2 * NAMES + 1, sizeof(*s1.v));
+	for (u32 i = 0; i < NAMES; i++)
+		for (u32 c = 0; c < 2; c++) {
+			struct kstat_val *x = &s1.v[s1.nr++], *y = &s0.v[s0.nr++];
+
+			*x = (struct kstat_val){ .obj = 1 + c, .flags = KVM_STATS_TYPE_CUMULATIVE,
+						 .value = 10 + i + c * 1000000 };
+			snprintf(x->name, sizeof(x->name), "stat_%u", i);
+			*y = *x;
+			y->value = 10;	/* each vCPU moved by i + c * 1000000 */
+		}
+	/* One VM value of the same name as a vCPU one: its own line. */
+	s1.v[s1.nr++] = (struct kstat_val){ .obj = KSTAT_OBJ_VM, .flags = KVM_STATS_TYPE_CUMULATIVE,
+					    .value = 5, .name = "stat_7" };
+	kstat_snap_index(&s0);
+	kstat_snap_index(&s1);
+	ok(kstat_snap_find(&s1, 2, "stat_99999") == &s1.v[2 * 99999 + 1] &&
+	   kstat_snap_find(&s1, 0, "stat_7") == &s1.v[2 * NAMES] &&
+	   !kstat_snap_find(&s1, 3, "stat_1") && !kstat_snap_find(&s1, 1, "stat_100000"),
+	   "kstats: an indexed snapshot finds by object and name");
+
+	f = open_memstream(&text, &len);
+	stat_report_print(f, &v);
+	fclose(f);
+	for (size_t i = (size_t)(strstr(text, "KVM statistics") - text); i + 1 < len; i++)
+		lines += text[i] == '\n';
+	/* The header line, NAMES vCPU lines (stat_0 moved on vCPU 1 only) and
+	 * the VM line. */
+	is_int(lines, 1 + NAMES + 1, "kstats: 200000 values give one line per (VM or vCPUs, name)");
+	/* Whole lines, found with strstr: the text has 100000 of them. */
+	snprintf(want, sizeof(want), "\n%-24s %-5s %10llu %10.1f %10llu %10llu\n", "stat_99999",
+		 "vcpus", 99999ULL * 2 + 1000000ULL, (99999.0 * 2 + 1000000.0) / 2, 99999ULL,
+		 1099999ULL);
+	ok(strstr(text, want) != NULL, "kstats: the vCPUs' deltas are summed, with a column per vCPU");
+	snprintf(want, sizeof(want), "\n%-24s %-5s %10llu %10.1f\n", "stat_7", "vm", 5ULL, 2.5);
+	ok(strstr(text, want) != NULL, "kstats: a VM value keeps its own line");
+	snprintf(want, sizeof(want), "\n%-24s %-5s %10llu ", "stat_7", "vcpus", 1000014ULL);
+	ok(strstr(text, want) != NULL, "kstats: apart from the vCPUs' line of the same name");
+	if (!ok(strstr(text, "stat_99999") < strstr(text, "stat_0 "),
+		"kstats: sorted by count, largest first"))
+		diag("%.400s", strstr(text, "KVM statistics"));
+	free(text);
+	kstat_snap_free(&s0);
+	kstat_snap_free(&s1);
+}
+
 static void test_sections(void)
 {
 	u32 s;
@@ -393,6 +456,7 @@ int main(void)
 	test_names();
 	test_symbolized_report();
 	test_sections();
+	test_kstats_many();
 	test_top_rows();
 	return done_testing();
 }

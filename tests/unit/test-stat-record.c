@@ -8,6 +8,7 @@
  * one clear error and never read out of bounds.
  */
 #include <linux/kvm.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -102,6 +103,58 @@ static void test_acct_codec(void)
 	buf[12 + 16 + 40 + 16 + 4] = 7;	/* the first range's bus */
 	ok(exit_acct_decode(buf, n, &b, err, sizeof(err)) < 0 && strstr(err, "bus"),
 	   "acct: an unknown bus is refused");
+	free(buf);
+	exit_acct_free(&a);
+}
+
+/*
+ * The three errors found by fuzzing: each message must name the value
+ * read from the input, and must be formatted before the arrays holding it
+ * are freed. glibc's M_PERTURB fills freed chunks (those too large for its
+ * per-thread cache, hence 20 ranges) with a byte, so a message formatted
+ * from freed memory shows 0xa5a5... instead of the value even without ASan.
+ */
+static void test_acct_decode_errors(void)
+{
+	struct exit_acct a, b;
+	char err[256] = "";
+	size_t n, r19;
+	u8 *buf;
+
+	mallopt(M_PERTURB, 0xa5);
+	make_acct(&a);
+	a.range = realloc(a.range, 20 * sizeof(*a.range));
+	for (u32 i = 2; i < 20; i++) {
+		a.range[i] = (struct acct_range){ .bus = ACCT_BUS_PIO, .base = 0x100 + i, .len = 1 };
+		strcpy(a.range[i].name, "dev");
+	}
+	a.nr_ranges = 20;
+	n = exit_acct_size(&a);
+	buf = malloc(n);
+	/* The last range starts 27 + 3 name bytes before the end. */
+	r19 = n - 27 - 3;
+
+	exit_acct_encode(&a, buf, n);
+	buf[12 + 16 + 40] = 0;	/* vCPU 1's index: now a duplicate of 0 */
+	ok(exit_acct_decode(buf, n, &b, err, sizeof(err)) < 0 &&
+	   !strcmp(err, "accounting: vCPU 0 twice") && !b.vcpu && !b.range,
+	   "acct: a duplicate vCPU index is named after the arrays are gone");
+	diag("  -> %s", err);
+
+	exit_acct_encode(&a, buf, n);
+	buf[12 + 16 + 20] = 64;	/* vCPU 0's second reason */
+	ok(exit_acct_decode(buf, n, &b, err, sizeof(err)) < 0 &&
+	   !strcmp(err, "accounting: exit reason 64 out of range") && !b.vcpu,
+	   "acct: a reason >= 64 is named after the arrays are gone");
+	diag("  -> %s", err);
+
+	exit_acct_encode(&a, buf, n);
+	buf[r19] = 2;		/* the last range's bus */
+	ok(exit_acct_decode(buf, n, &b, err, sizeof(err)) < 0 &&
+	   !strcmp(err, "accounting: range 19 on unknown bus 2") && !b.range,
+	   "acct: a bus > 1 is named after the arrays are gone");
+	diag("  -> %s", err);
+	mallopt(M_PERTURB, 0);
 	free(buf);
 	exit_acct_free(&a);
 }
@@ -410,6 +463,7 @@ static void test_record(void)
 int main(void)
 {
 	test_acct_codec();
+	test_acct_decode_errors();
 	test_acct_snapshot();
 	test_kstat_codec();
 	test_kstats_fd();
