@@ -355,29 +355,10 @@ static int do_report(struct stat_args *a)
 		stat_recording_free(&r);
 		return 1;
 	}
-	for (size_t i = 0; i < r.nr_ev; i++)
-		stat_agg_event(&agg, &r.ev[i]);
-	agg.lost = r.lost;
-	v.name = r.info.name;
-	v.pid = (int)r.info.pid;
-	v.nr_vcpus = r.info.nr_vcpus;
-	v.flavour = r.info.flavour;
-	v.seconds = (double)r.duration_ns / 1e9;
+	stat_view_from_recording(&v, &r, &agg);
 	snprintf(from, sizeof(from), "recorded in %s from %s", file,
 		 stat_sources_name(r.info.sources, srcs, sizeof(srcs)));
 	v.events_from = from;
-	if (r.info.sources & STAT_SRC_TRACE)
-		v.agg = &agg;
-	if (r.have_kstats[0] && r.have_kstats[1]) {
-		v.ks0 = &r.kstats[0];
-		v.ks1 = &r.kstats[1];
-	}
-	if (r.have_acct[0] && r.have_acct[1]) {
-		v.ac0 = &r.acct[0];
-		v.ac1 = &r.acct[1];
-	}
-	if (r.have_acct[2])
-		v.devices = &r.acct[2];
 	st = load_symbols(a->symbols ? a->symbols : r.info.symbols, &v, why, sizeof(why));
 	stat_report_print(stdout, &v);
 	symtab_free(st);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "hv/kvm.h"
+#include "stat/record.h"
 #include "stat/report.h"
 #include "util/parse-options.h"
 #include "util/symbols.h"
@@ -585,4 +586,29 @@ void stat_report_print(FILE *f, const struct stat_view *v)
 		print_lkvm(f, v);
 	if ((s & RS_STATS) && v->ks1)
 		print_kstats(f, v);
+}
+
+void stat_view_from_recording(struct stat_view *v, struct stat_recording *r,
+			      struct stat_agg *agg)
+{
+	for (size_t i = 0; i < r->nr_ev; i++)
+		stat_agg_event(agg, &r->ev[i]);
+	agg->lost = r->lost;
+	v->name = r->info.name;
+	v->pid = (int)r->info.pid;
+	v->nr_vcpus = r->info.nr_vcpus;
+	v->flavour = r->info.flavour;
+	v->seconds = (double)r->duration_ns / 1e9;
+	if (r->info.sources & STAT_SRC_TRACE)
+		v->agg = agg;
+	if (r->have_kstats[0] && r->have_kstats[1]) {
+		v->ks0 = &r->kstats[0];
+		v->ks1 = &r->kstats[1];
+	}
+	if (r->have_acct[0] && r->have_acct[1]) {
+		v->ac0 = &r->acct[0];
+		v->ac1 = &r->acct[1];
+	}
+	if (r->have_acct[2])
+		v->devices = &r->acct[2];
 }

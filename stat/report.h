@@ -52,6 +52,18 @@ struct stat_view {
 	int nr_notes;
 };
 
+struct stat_recording;
+
+/*
+ * stat_view_from_recording - fill @v's guest, duration and data pointers
+ * from the record file @r (stat/record.h), aggregating its events into
+ * @agg (zeroed by the caller, freed with stat_agg_free()). @v keeps
+ * pointers into @r and @agg. Leaves the caller's options (vcpu, sort,
+ * events_from, symbols) alone.
+ */
+void stat_view_from_recording(struct stat_view *v, struct stat_recording *r,
+			      struct stat_agg *agg);
+
 /* stat_report_print - print @v's tables to @f. */
 void stat_report_print(FILE *f, const struct stat_view *v);
 

@@ -23,17 +23,8 @@ is_pvm && skip_all "guest user space cannot run on this PVM host (tests/lib/tier
 logdir=${LKVM_OUT:+$LKVM_OUT/linux-tests}
 logdir=${logdir:-$(mktemp -d "${TMPDIR:-/tmp}/lkvm-linux-io.XXXXXX")}
 mkdir -p "$logdir"
-if bz=$(small_kernel); then
-	kernel=$bz
-	initrd=$logdir/initramfs-io.cpio.gz
-	"$REPO/scripts/make-initramfs.sh" "$initrd" 2>"$logdir/make-initramfs-io.log" ||
-		{ echo "Bail out! make-initramfs.sh failed: $(tail -n1 "$logdir/make-initramfs-io.log")"; exit 1; }
-elif demo_guest_env; then
-	kernel=$KERNEL
-	initrd=$INITRD
-else
-	skip_all "no guest kernel (run: make guest-small, or make guest)"
-fi
+user_guest "$logdir"
+kernel=$KERNEL initrd=$INITRD
 
 vda=$logdir/io-vda.img vdb=$logdir/io-vdb.img vdc=$logdir/io-vdc.img ovl=$logdir/io-vdc.cow
 rm -f "$vda" "$vdb" "$vdc" "$ovl"

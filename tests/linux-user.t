@@ -24,17 +24,8 @@ logdir=${LKVM_OUT:+$LKVM_OUT/linux-tests}
 logdir=${logdir:-$(mktemp -d "${TMPDIR:-/tmp}/lkvm-linux-user.XXXXXX")}
 mkdir -p "$logdir"
 
-if bz=$(small_kernel); then
-	kernel=$bz
-	initrd=$logdir/initramfs-small.cpio.gz
-	"$REPO/scripts/make-initramfs.sh" "$initrd" 2>"$logdir/make-initramfs.log" ||
-		{ echo "Bail out! make-initramfs.sh failed: $(tail -n1 "$logdir/make-initramfs.log")"; exit 1; }
-elif demo_guest_env; then
-	kernel=$KERNEL
-	initrd=$INITRD
-else
-	skip_all "no guest kernel (run: make guest-small, or make guest)"
-fi
+user_guest "$logdir"
+kernel=$KERNEL initrd=$INITRD
 
 base="console=ttyS0 earlyprintk=serial panic=-1"
 run_args=(-k "$kernel" -i "$initrd" -m 512 -c 2 --name linux-user)

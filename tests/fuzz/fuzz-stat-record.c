@@ -36,28 +36,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	if (stat_recording_parse(data, size, &r, err, sizeof(err)) < 0)
 		return 0;
-	for (size_t i = 0; i < r.nr_ev; i++)
-		stat_agg_event(&agg, &r.ev[i]);
-	agg.lost = r.lost;
-	v.name = r.info.name;
-	v.pid = (int)r.info.pid;
-	v.nr_vcpus = r.info.nr_vcpus;
-	v.flavour = r.info.flavour;
-	v.seconds = (double)r.duration_ns / 1e9;
+	stat_view_from_recording(&v, &r, &agg);
 	v.events_from = "fuzz";
 	v.vcpu = -1;
-	if (r.info.sources & STAT_SRC_TRACE)
-		v.agg = &agg;
-	if (r.have_kstats[0] && r.have_kstats[1]) {
-		v.ks0 = &r.kstats[0];
-		v.ks1 = &r.kstats[1];
-	}
-	if (r.have_acct[0] && r.have_acct[1]) {
-		v.ac0 = &r.acct[0];
-		v.ac1 = &r.acct[1];
-	}
-	if (r.have_acct[2])
-		v.devices = &r.acct[2];
 	stat_report_print(sink, &v);
 	/* One vCPU, sorted by time: as --vcpu 0 --sort time. */
 	v.vcpu = 0;

@@ -98,6 +98,22 @@ demo_guest_env() {
 	[ -f "$KERNEL" ] && [ -f "$INITRD" ]
 }
 
+# user_guest LOGDIR: choose the guest for the user-space tests and set
+# KERNEL and INITRD: the small kernel with a fresh busybox initramfs
+# (LOGDIR/initramfs-small.cpio.gz) when it is built, else the demo guest;
+# skips the whole file when there is neither.
+user_guest() {
+	local bz
+	if bz=$(small_kernel); then
+		KERNEL=$bz
+		INITRD=$1/initramfs-small.cpio.gz
+		"$REPO/scripts/make-initramfs.sh" "$INITRD" 2>"$1/make-initramfs.log" ||
+			{ echo "Bail out! make-initramfs.sh failed: $(tail -n1 "$1/make-initramfs.log")"; exit 1; }
+	elif ! demo_guest_env; then
+		skip_all "no guest kernel (run: make guest-small, or make guest)"
+	fi
+}
+
 # stamp_lines START: copy stdin to stdout, each line prefixed with the
 # wall-clock seconds since START (an $EPOCHREALTIME value) as "[+12.345] ",
 # without the CR of CR LF line ends.
