@@ -66,7 +66,7 @@ name=linux-user-live-$$
 cmd='i=0; while :; do i=$((i+1)); echo "tick-$i-$(cut -d" " -f1 /proc/uptime)"; sleep 1; done'
 live_args=("${run_args[@]}")
 live_args[${#live_args[@]}-1]=$name
-boot_log "$log" "${live_args[@]}" -p "$base lkvm.cmd64=$(printf '%s' "$cmd" | base64 -w0)" &
+BOOT_NO_RETRY=1 boot_log "$log" "${live_args[@]}" -p "$base lkvm.cmd64=$(printf '%s' "$cmd" | base64 -w0)" &
 bpid=$!
 
 # wait_log ERE SECONDS: wait until ERE shows in the live guest's log.
