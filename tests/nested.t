@@ -48,15 +48,17 @@ tap_ok $? "NESTED_KVM=1 is set for it"
 [ "$st" = 7 ] || dump_tail "$tmp/err" 20
 
 # 3. An L1 kernel panic: killed at once, one line naming it and the command.
-start=$SECONDS
 out=$("$NK" -- sh -c 'echo before-panic; echo c > /proc/sysrq-trigger; sleep 600' 2>&1); st=$?
 ok_status "$st" 125 "an L1 kernel panic: status 125"
 echo "$out" | grep -q "nested-kvm: error: the L1 kernel reported '.*\(Kernel panic\|sysrq\|BUG\)"
 tap_ok $? "... with a line naming the kernel's report"
 echo "$out" | grep -q "while running 'sh -c echo before-panic.*last line: 'before-panic'"
 tap_ok $? "... the command, and its last output line"
-[ $((SECONDS - start)) -lt 300 ]
-tap_ok $? "... well before any time limit ($((SECONDS - start)) s)"
+# nested-kvm counts from the L1's start ("after N s"), not from a wait
+# for another L1 to finish.
+secs=$(echo "$out" | sed -n "s/.* after \([0-9]*\) s, while running.*/\1/p" | head -n1)
+[ -n "$secs" ] && [ "$secs" -lt 300 ]
+tap_ok $? "... well before any time limit (after ${secs:-?} s of L1)"
 
 # 4. The time limit.
 out=$("$NK" --timeout 40 -- sleep 600 2>&1); st=$?
