@@ -370,11 +370,15 @@ static void test_32bit_guest(void)
 							 .code = 0x400, .addr = 0xffffffffc047820cULL });
 	stat_agg_event(&a, &(struct stat_event){ .ts = 9, .type = SEV_EXIT, .size = 2, .code = 0x7b,
 						 .addr = 0x100028 });
+	/* A host interrupt (SVM INTR) lands at the same RIP: async. */
+	stat_agg_event(&a, &(struct stat_event){ .ts = 10, .type = SEV_EXIT, .size = 2, .code = 0x60,
+						 .addr = 0x100028 });
 	render_sym_path = path;
 	text = render(&a, NULL, NULL, RS_FUNC);
-	if (!ok(has_line(text, "(not a 32-bit guest address) ", "3") && has_line(text, "0x100028 ", "1") &&
-		!strstr(text, "0xffffffffc047820c"),
-		"32-bit guest: RIPs above 4 GiB merged into one line, its own stay"))
+	if (!ok(has_line(text, "(not a 32-bit guest address) ", "3") &&
+		has_line(text, "0x100028 ", " 2  40.00%         1") &&
+		!strstr(text, "0xffffffffc047820c") && strstr(text, "async"),
+		"32-bit guest: RIPs above 4 GiB merged into one line; its own stay, INTR as async"))
 		diag("%s", text);
 	free(text);
 	id[EI_CLASS] = ELFCLASS64;
@@ -382,7 +386,8 @@ static void test_32bit_guest(void)
 	ok(fd >= 0 && write(fd, id, sizeof(id)) == (ssize_t)sizeof(id), "ELF64 header written");
 	close(fd);
 	text = render(&a, NULL, NULL, RS_FUNC);
-	if (!ok(has_line(text, "0xffffffffc047820c ", "3") && !strstr(text, "(not a 32-bit"),
+	if (!ok(has_line(text, "0xffffffffc047820c ", " 3  60.00%         0") &&
+		!strstr(text, "(not a 32-bit"),
 		"64-bit guest: high RIPs are its own"))
 		diag("%s", text);
 	free(text);
