@@ -308,7 +308,9 @@ try:
     if not shutil.which("perf"):
         pkvm_why = "perf is not installed (Debian: linux-perf)"
     elif not host_fl:
-        pkvm_why = "kvm_exit does not fire on this host (no kvm_amd or kvm_intel: PVM?)"
+        pkvm_why = ("kvm_exit never fires on this host's %s: perf kvm stat reports no VM-exits" %
+                    ("kvm_pvm" if os.path.exists("/sys/module/kvm_pvm") else
+                     "KVM (neither kvm_amd nor kvm_intel)"))
     else:
         kctl, kack = os.path.join(TMP, "pkvm.ctl"), os.path.join(TMP, "pkvm.ack")
         os.mkfifo(kctl)
