@@ -113,7 +113,8 @@ class Guest:
         with a #PF (insn_emulation and pf_guest at ~30000/s), with a
         kvm_exit RIP in the L1's module space (issue 9)."""
         if self.p.poll() is not None:
-            return "lkvm run ended: %s" % self.p.returncode
+            return "lkvm run ended: status %s\nits output:\n%s\nits errors:\n%s" % (
+                self.p.returncode, text(self.p.out_path)[-1500:], text(self.p.err_path)[-2500:])
         d = lkvm("debug", "--name", self.name, "--dump")[1][:1500] + "\n"
         d += lkvm("stat", "--name", self.name, "-d", "1", "--source", "stats")[1]
         tr = "/sys/kernel/tracing"
