@@ -157,7 +157,7 @@ int stat_agg_event(struct stat_agg *a, const struct stat_event *ev)
 		p->exit_key = STAT_KEY(ev->size == 2 ? STAT_CLS_SVM : STAT_CLS_VMX, ev->code);
 		p->exit_ts = ev->ts;
 		count(v, ST_REASON, p->exit_key, -1);
-		count(v, ST_RIP, ev->addr, -1);
+		count(v, ST_RIP, ev->addr, stat_reason_async(p->exit_key) ? 1 : -1);
 		a->have_hw = true;
 		break;
 	case SEV_ENTRY:

@@ -64,7 +64,9 @@ enum stat_tab {
 	ST_MMIO,	/* key guest physical address */
 	ST_MSR,		/* key MSR index */
 	ST_CPUID,	/* key leaf */
-	ST_RIP,		/* key guest RIP (kvm_exit, or kvm_emulate_insn without it) */
+	ST_RIP,		/* key guest RIP (kvm_exit, or kvm_emulate_insn without it);
+			 * writes: the exits at it the guest did not cause
+			 * (stat_reason_async) */
 	ST_NR
 };
 

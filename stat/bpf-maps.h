@@ -26,6 +26,17 @@
 #define SB_TAB_MSR	3
 #define SB_TAB_CPUID	4
 #define SB_TAB_RIP	5
+/*
+ * Exits the guest did not cause with the instruction at their RIP: host
+ * interrupts, NMIs, SMIs, INIT and SIPI, interrupt and NMI windows, the
+ * preemption timer (VMX basic reasons 1, 3-8 and 52, SDM vol. 3C appendix
+ * C; SVM codes 0x60-0x64 INTR, NMI, SMI, INIT, VINTR, APM vol. 2 appendix
+ * C). Their RIP is only where the guest was interrupted. @cls is SB_CLS_*.
+ */
+#define SB_EXIT_ASYNC(cls, code)						\
+	((cls) == SB_CLS_VMX ? (((code) & 0xffff) == 1 || ((code) & 0xffff) == 52 ||	\
+				(((code) & 0xffff) >= 3 && ((code) & 0xffff) <= 8)) :	\
+	 (cls) == SB_CLS_SVM ? ((code) >= 0x60 && (code) <= 0x64) : 0)
 #define SB_BUCKETS	64
 #define SB_MAX_THREADS	1024
 #define SB_MAX_COUNTS	65536

@@ -94,6 +94,12 @@ enum stat_ev_reason {
  */
 const char *stat_reason_name(u64 key, char *buf, size_t len);
 
+/* stat_reason_async - true for an exit reason key (VMX or SVM class) the
+ * guest did not cause with the instruction at its RIP: host interrupts,
+ * NMIs, SMIs, INIT/SIPI, interrupt and NMI windows (SB_EXIT_ASYNC in
+ * stat/bpf-maps.h has the list). False for every other class. */
+bool stat_reason_async(u64 key);
+
 /* stat_msr_name - the architectural name of MSR @index (SDM vol. 4), or
  * NULL for one lkvm stat does not know. */
 const char *stat_msr_name(u32 index);

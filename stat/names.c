@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hv/kvm.h"
+#include "stat/bpf-maps.h"
 #include "stat/event.h"
 
 static const char *const vmx_names[] = {
@@ -91,6 +92,11 @@ static const char *svm_name(u32 code, char *buf, size_t len)
 	}
 	snprintf(buf, len, "svm:%#x", code);
 	return buf;
+}
+
+bool stat_reason_async(u64 key)
+{
+	return SB_EXIT_ASYNC(STAT_KEY_CLS(key), STAT_KEY_CODE(key));
 }
 
 const char *stat_reason_name(u64 key, char *buf, size_t len)

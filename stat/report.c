@@ -330,21 +330,54 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(((const struct line *)a)->name, ((const struct line *)b)->name);
 }
 
+/*
+ * The address width of the guest whose symbols are in the ELF file @path:
+ * 32 for an ELFCLASS32 file (a 32-bit payload, which never enters long
+ * mode, so its RIPs fit in 32 bits), 64 for ELFCLASS64, 0 when unknown (no
+ * file, a System.map). System V gABI 4.1 "ELF Identification".
+ */
+static int sym_addr_bits(const char *path)
+{
+	unsigned char id[5];
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	size_t n = f ? fread(id, 1, sizeof(id), f) : 0;
+
+	if (f)
+		fclose(f);
+	if (n != sizeof(id) || memcmp(id, "\x7f" "ELF", 4))
+		return 0;
+	return id[4] == 1 ? 32 : id[4] == 2 ? 64 : 0;
+}
+
+#define FUNC_NOT_GUEST	"(not a 32-bit guest address)"
+#define FUNC_OUTSIDE	"(outside the guest's symbols)"
+
 static void print_funcs(FILE *f, const struct stat_view *v, const struct stat_vcpu *tot)
 {
 	const struct stat_table *t = &tot->t[ST_RIP];
 	struct line *l = xzalloc((t->nr + 1) * sizeof(*l));
+	int bits = sym_addr_bits(v->sym_path);
+	bool hw = v->agg->have_hw;
 	size_t n = 0;
 	u64 total = 0;
 
-	/* One line per function: symbolize, sort by name, merge. */
+	/*
+	 * One line per function: symbolize, sort by name, merge. Addresses a
+	 * 32-bit guest cannot have, and with symbols loaded every address no
+	 * symbol holds, are merged into one line each instead of one hex line
+	 * per RIP: the guest's functions stay on top and nothing is hidden.
+	 */
 	for (u32 i = 0; i < t->nr; i++) {
 		const struct stat_row *r = &t->rows[i];
 		const char *name = v->sym ? symtab_lookup(v->sym, r->key, NULL) : NULL;
 
-		l[i] = (struct line){ .key = r->key, .count = r->count };
-		if (name)
+		l[i] = (struct line){ .key = r->key, .count = r->count, .writes = r->writes };
+		if (bits == 32 && r->key > 0xffffffffULL)
+			snprintf(l[i].name, sizeof(l[i].name), "%s", FUNC_NOT_GUEST);
+		else if (name)
 			snprintf(l[i].name, sizeof(l[i].name), "%s", name);
+		else if (v->sym)
+			snprintf(l[i].name, sizeof(l[i].name), "%s", FUNC_OUTSIDE);
 		else
 			snprintf(l[i].name, sizeof(l[i].name), "%#llx", (unsigned long long)r->key);
 		total += r->count;
@@ -353,20 +386,27 @@ static void print_funcs(FILE *f, const struct stat_view *v, const struct stat_vc
 	for (u32 i = 0; i < t->nr; i++) {
 		if (n && !strcmp(l[n - 1].name, l[i].name)) {
 			l[n - 1].count += l[i].count;
+			l[n - 1].writes += l[i].writes;
 			l[n - 1].key = MIN(l[n - 1].key, l[i].key);
 		} else {
 			l[n++] = l[i];
 		}
 	}
 	sort_lines(l, n, STAT_SORT_COUNT);
-	fprintf(f, "\nGuest functions by exits (RIP from %s)\nsymbols: %s\n%-48s %10s %7s\n",
-		v->agg->have_hw ? "kvm_exit" : "kvm_emulate_insn",
-		v->sym_path ? v->sym_path : "none found", "function", "count", "share");
+	fprintf(f, "\nGuest functions by exits (RIP from %s)\nsymbols: %s\n",
+		hw ? "kvm_exit; async: exits the guest did not cause, e.g. host interrupts" :
+		"kvm_emulate_insn", v->sym_path ? v->sym_path : "none found");
+	fprintf(f, "%-48s %10s %7s", "function", "count", "share");
+	if (hw)
+		fprintf(f, " %9s", "async");
+	fputc('\n', f);
 	if (!n)
 		fprintf(f, "  (none)\n");
 	for (size_t i = 0; i < shown(n, v); i++) {
 		fprintf(f, "%-48.48s %10llu", l[i].name, (unsigned long long)l[i].count);
 		print_share(f, l[i].count, total);
+		if (hw)
+			fprintf(f, " %9llu", (unsigned long long)l[i].writes);
 		fputc('\n', f);
 	}
 	more(f, n, v);

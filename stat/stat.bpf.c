@@ -251,7 +251,9 @@ int on_exit(struct trace_event_raw_kvm_exit___lkvm *ctx)
 	s->exit_ts = sampled(&s->n_lat) ? bpf_ktime_get_ns() : 0;
 	seen_hw_exit = 1;
 	count(s->vcpu, SB_TAB_REASON, s->exit_key, -1);
-	count(s->vcpu, SB_TAB_RIP, ctx->guest_rip, -1);
+	/* An exit the guest did not cause counts as a "write" of its RIP. */
+	count(s->vcpu, SB_TAB_RIP, ctx->guest_rip,
+	      SB_EXIT_ASYNC(isa == 2 ? SB_CLS_SVM : SB_CLS_VMX, ctx->exit_reason) ? 1 : -1);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
  * System.map.
  */
 #include <elf.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,11 +245,14 @@ static int write_test_elf(const char *path)
 }
 
 /* The report of @a as text (malloc'd). */
+static const char *render_sym_path;	/* the symbol file a report names, if set */
+
 static char *render(const struct stat_agg *a, const struct symtab *st, const struct exit_acct *ac,
 		    u32 sections)
 {
 	struct stat_view v = { .name = "t", .pid = 1, .nr_vcpus = 2, .seconds = 2, .agg = a,
-			       .sym = st, .sym_path = st ? "test.elf" : NULL, .vcpu = -1,
+			       .sym = st, .sym_path = render_sym_path ? render_sym_path :
+			       st ? "test.elf" : NULL, .vcpu = -1,
 			       .sections = sections,
 			       .ac1 = ac };
 	char *text = NULL;
@@ -309,7 +313,8 @@ static void test_symbolized_report(void)
 	text = render(&a, st, &ac, RS_FUNC | RS_PIO | RS_MMIO);
 	ok(has_line(text, "pio_loop ", "3"), "functions: pio_loop has its 3 exits, offsets merged");
 	ok(has_line(text, "mmio_loop ", "2"), "functions: mmio_loop 2 (0x101044 and 0x101078)");
-	ok(has_line(text, "0x500000 ", "1"), "functions: an address outside every symbol stays raw");
+	ok(has_line(text, "(outside the guest's symbols) ", "1") && !strstr(text, "0x500000"),
+	   "functions: an address outside every symbol: one merged line");
 	ok(!has_line(text, "cpl0_loop", NULL), "functions: no exits, no line");
 	ok(has_line(text, "0x0080   post", "1"), "PIO: port 0x80 named by its lkvm device");
 	ok(has_line(text, "0xc0000000-0xc000000f", "pvpanic"), "MMIO: grouped into the pvpanic range");
@@ -406,6 +411,54 @@ static void test_kstats_many(void)
 	kstat_snap_free(&s1);
 }
 
+/*
+ * A 32-bit guest (its symbol file is ELFCLASS32): kvm_exit RIPs above
+ * 4 GiB cannot be its own (issue 9: NPFs reported at 0xffffffffc047820c
+ * for a 32-bit payload) and are merged into one line, with or without
+ * its symbols; a 64-bit guest keeps them.
+ */
+static void test_32bit_guest(void)
+{
+	char path[] = "/tmp/lkvm-test-stat-elf32-XXXXXX";
+	unsigned char id[EI_NIDENT + 36] = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32,
+					      ELFDATA2LSB, EV_CURRENT };
+	struct stat_agg a = { 0 };
+	char *text;
+	int fd = mkstemp(path);
+
+	ok(fd >= 0 && write(fd, id, sizeof(id)) == (ssize_t)sizeof(id), "ELF32 header written");
+	close(fd);
+	for (u64 i = 0; i < 3; i++)
+		stat_agg_event(&a, &(struct stat_event){ .ts = 1 + i, .type = SEV_EXIT, .size = 2,
+							 .code = 0x400, .addr = 0xffffffffc047820cULL });
+	stat_agg_event(&a, &(struct stat_event){ .ts = 9, .type = SEV_EXIT, .size = 2, .code = 0x7b,
+						 .addr = 0x100028 });
+	/* A host interrupt (SVM INTR) lands at the same RIP: async. */
+	stat_agg_event(&a, &(struct stat_event){ .ts = 10, .type = SEV_EXIT, .size = 2, .code = 0x60,
+						 .addr = 0x100028 });
+	render_sym_path = path;
+	text = render(&a, NULL, NULL, RS_FUNC);
+	if (!ok(has_line(text, "(not a 32-bit guest address) ", "3") &&
+		has_line(text, "0x100028 ", " 2  40.00%         1") &&
+		!strstr(text, "0xffffffffc047820c") && strstr(text, "async"),
+		"32-bit guest: RIPs above 4 GiB merged into one line; its own stay, INTR as async"))
+		diag("%s", text);
+	free(text);
+	id[EI_CLASS] = ELFCLASS64;
+	fd = open(path, O_WRONLY);
+	ok(fd >= 0 && write(fd, id, sizeof(id)) == (ssize_t)sizeof(id), "ELF64 header written");
+	close(fd);
+	text = render(&a, NULL, NULL, RS_FUNC);
+	if (!ok(has_line(text, "0xffffffffc047820c ", " 3  60.00%         0") &&
+		!strstr(text, "(not a 32-bit"),
+		"64-bit guest: high RIPs are its own"))
+		diag("%s", text);
+	free(text);
+	render_sym_path = NULL;
+	stat_agg_free(&a);
+	unlink(path);
+}
+
 static void test_sections(void)
 {
 	u32 s;
@@ -455,6 +508,7 @@ int main(void)
 	test_sub_total();
 	test_names();
 	test_symbolized_report();
+	test_32bit_guest();
 	test_sections();
 	test_kstats_many();
 	test_top_rows();
