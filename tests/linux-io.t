@@ -36,7 +36,7 @@ token=lkvm-io-$$-$RANDOM$RANDOM
 
 # cmd64 TEXT: TEXT as the init's lkvm.cmd64= word.
 cmd64() { printf 'lkvm.cmd64=%s' "$(printf '%s' "$1" | base64 -w0)"; }
-base="console=ttyS0 panic=-1"
+base="console=ttyS0 panic=-1 $(nested_cmdline)"
 disks=(-d "$vda" -d "$vdb,ro" -d "$vdc,cow=$ovl")
 
 plan 10
@@ -46,7 +46,7 @@ diag "kernel $kernel; logs in $logdir"
 log=$logdir/linux-io-write.log
 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-io-$$" \
 	--rng --virtio-transport pci --console virtio "${disks[@]}" \
-	-p "console=hvc0 panic=-1 $(cmd64 "
+	-p "console=hvc0 panic=-1 $(nested_cmdline) $(cmd64 "
 printf '%-512s' '$token' | dd of=/dev/vda bs=512 count=1 conv=fsync 2>/dev/null && echo io-vda-written
 echo io-rng=\$(head -c 16 /dev/hwrng | od -An -tx1 | tr -d ' \n')
 echo io-rng-name=\$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)
