@@ -69,20 +69,25 @@ fi
 # The demo guest: start it, stop it once the kernel is loaded, read the
 # memory line lkvm prints on the way out.
 env="${LKVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lkvm}/demo/env"
-if [ -f "$env" ]; then
-	. "$env"
-	"$LKVM" run -k "$KERNEL" -i "$INITRD" -m 512 --loglevel info --name "hostdec-$$" \
-		</dev/null >"$TMP/out" 2>"$TMP/err" &
+
+# own_kib ARGS...: start `lkvm run -m 512 --loglevel info ARGS`, stop it
+# with SIGTERM once its control socket is up (the kernel is loaded and the
+# handlers that print the memory line are installed by then), and print
+# "lkvm's own" memory in KiB from its info line. stderr stays in $TMP/err.
+own_kib() {
+	"$LKVM" run -m 512 --loglevel info "$@" </dev/null >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
-	# the control socket comes after the kernel is loaded and the
-	# signal handlers that print the memory line are installed
 	for _ in $(seq 300); do
 		grep -q 'control socket' "$TMP/err" && break
 		sleep 0.1
 	done
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid"
-	own=$(sed -n "s/.*lkvm's own \([0-9]*\) KiB.*/\1/p" "$TMP/err")
+	sed -n "s/.*lkvm's own \([0-9]*\) KiB.*/\1/p" "$TMP/err"
+}
+if [ -f "$env" ]; then
+	. "$env"
+	own=$(own_kib -k "$KERNEL" -i "$INITRD" --name "hostdec-$$")
 	grep -q "into guest RAM at" "$TMP/err" && [ -n "$own" ] && [ "$own" -le 8192 ]
 	check $? "demo kernel: decompressed into guest RAM, lkvm's own memory ${own:-?} KiB <= 8 MiB"
 	# The same kernel as a vmlinux (its payload, unpacked here): the
@@ -97,16 +102,7 @@ PY
 	# (lz4 exits 1 on the size trailer after the frame, having written it all)
 	command -v lz4 >/dev/null 2>&1 && lz4 -dcq "$TMP/payload" >"$TMP/vmlinux" 2>/dev/null
 	if [ "$(head -c 4 "$TMP/vmlinux" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
-		"$LKVM" run -k "$TMP/vmlinux" -m 512 --loglevel info --name "hostdec-v-$$" \
-			</dev/null >"$TMP/out" 2>"$TMP/err" &
-		pid=$!
-		for _ in $(seq 300); do
-			grep -q 'control socket' "$TMP/err" && break
-			sleep 0.1
-		done
-		kill -TERM "$pid" 2>/dev/null
-		wait "$pid"
-		own=$(sed -n "s/.*lkvm's own \([0-9]*\) KiB.*/\1/p" "$TMP/err")
+		own=$(own_kib -k "$TMP/vmlinux" --name "hostdec-v-$$")
 		[ -n "$own" ] && [ "$own" -le 16384 ]
 		check $? "demo kernel as a $(($(wc -c <"$TMP/vmlinux") >> 20)) MiB vmlinux: lkvm's own memory ${own:-?} KiB <= 16 MiB"
 	else
