@@ -110,3 +110,15 @@ bool bus_access(struct bus *bus, u64 addr, u8 *data, u32 len, bool is_write,
 		memset(data, 0xff, len);
 	return found;
 }
+
+void *bus_find_opaque(struct bus *bus, bus_access_fn access)
+{
+	void *opaque = NULL;
+
+	pthread_rwlock_rdlock(&bus->lock);
+	for (int i = 0; i < bus->nr_ranges && !opaque; i++)
+		if (bus->ranges[i].access == access)
+			opaque = bus->ranges[i].opaque;
+	pthread_rwlock_unlock(&bus->lock);
+	return opaque;
+}

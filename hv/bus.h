@@ -59,6 +59,13 @@ int bus_register(struct bus *bus, u64 base, u64 len, const char *name,
 int bus_unregister(struct bus *bus, u64 base);
 
 /*
+ * bus_find_opaque - the opaque of the first range (lowest base) whose
+ * handler is @access, or NULL: how a device's exit function finds its own
+ * state, which struct kvm does not keep.
+ */
+void *bus_find_opaque(struct bus *bus, bus_access_fn access);
+
+/*
  * bus_access - dispatch one access of @len bytes at @addr.
  * Returns true if a device owns the whole access; false if none does (a
  * read then returns all ones in @data, a write is dropped).

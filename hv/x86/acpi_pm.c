@@ -188,20 +188,7 @@ fail:
  * where the device is found, so struct kvm needs no field for it. */
 static struct acpi_pm *acpi_pm_find(struct kvm *kvm)
 {
-	struct acpi_pm *pm = NULL;
-
-	pthread_rwlock_rdlock(&kvm->pio.lock);
-	for (int i = 0; i < kvm->pio.nr_ranges; i++) {
-		const struct bus_range *r = &kvm->pio.ranges[i];
-
-		if (r->base == ACPI_PM1A_EVT_PORT &&
-		    r->access == acpi_pm_evt_access) {
-			pm = r->opaque;
-			break;
-		}
-	}
-	pthread_rwlock_unlock(&kvm->pio.lock);
-	return pm;
+	return bus_find_opaque(&kvm->pio, acpi_pm_evt_access);
 }
 
 void acpi_pm_exit(struct kvm *kvm)

@@ -362,13 +362,8 @@ int fw_cfg_init(struct kvm *kvm)
 
 void fw_cfg_exit(struct kvm *kvm)
 {
-	struct fw_cfg *fw = NULL;
+	struct fw_cfg *fw = bus_find_opaque(&kvm->pio, fw_cfg_access);
 
-	pthread_rwlock_rdlock(&kvm->pio.lock);
-	for (int i = 0; i < kvm->pio.nr_ranges; i++)
-		if (kvm->pio.ranges[i].access == fw_cfg_access)
-			fw = kvm->pio.ranges[i].opaque;
-	pthread_rwlock_unlock(&kvm->pio.lock);
 	if (!fw)
 		return;
 	bus_unregister(&kvm->pio, FW_CFG_PORT_SEL);

@@ -126,13 +126,8 @@ fail:
 
 void testdev_exit(struct kvm *kvm)
 {
-	struct testdev *td = NULL;
+	struct testdev *td = bus_find_opaque(&kvm->pio, testdev_port_access);
 
-	pthread_rwlock_rdlock(&kvm->pio.lock);
-	for (int i = 0; i < kvm->pio.nr_ranges; i++)
-		if (kvm->pio.ranges[i].access == testdev_port_access)
-			td = kvm->pio.ranges[i].opaque;
-	pthread_rwlock_unlock(&kvm->pio.lock);
 	if (!td)
 		return;
 	bus_unregister(&kvm->mmio, TESTDEV_IORAM_GPA);

@@ -212,8 +212,32 @@ static void test_many(void)
 	bus_exit(&b);
 }
 
+static void other_access(void *opaque, u64 offset, u8 *data, u32 len, bool is_write,
+			 struct vcpu *vcpu)
+{
+}
+
+/* bus_find_opaque: the lowest range with that handler, NULL for none. */
+static void test_find_opaque(void)
+{
+	struct bus b;
+	struct dev hi = { .name = "hi" }, lo = { .name = "lo" }, other = { .name = "other" };
+
+	bus_init(&b, "pio");
+	ok(bus_find_opaque(&b, dev_access) == NULL, "find_opaque on an empty bus: NULL");
+	reg(&b, 0x200, 4, &hi);
+	reg(&b, 0x100, 4, &lo);
+	bus_register(&b, 0x50, 4, other.name, other_access, &other);
+	ok(bus_find_opaque(&b, dev_access) == &lo, "find_opaque: the lowest range of that handler");
+	ok(bus_find_opaque(&b, other_access) == &other, "find_opaque: another handler's device");
+	bus_unregister(&b, 0x50);
+	ok(bus_find_opaque(&b, other_access) == NULL, "find_opaque after unregister: NULL");
+	bus_exit(&b);
+}
+
 int main(void)
 {
+	test_find_opaque();
 	test_register();
 	test_dispatch();
 	test_many();
