@@ -53,6 +53,12 @@ guest hello
 check $? "hello: serial output reaches stdout, exit 0 is status 1"
 err_has "debug-exit"; check $? "hello: the end is reported on stderr"
 
+# busyspin (the L1-lockup experiments of bench/RESULTS.md): a loop
+# without exits, plain and with PAUSE, that ends and passes.
+guest busyspin -p "loops=1000 relax=1"
+[ "$rc" = 1 ] && has "busyspin: 1000 loops with PAUSE" && has "busyspin: done"
+check $? "busyspin: a loop without exits (with PAUSE) ends and passes"
+
 guest exitcode -p "code=0"
 [ "$rc" = 1 ] && has "exit code 0"; check $? "exitcode 0: status 1"
 guest exitcode -p "code=5"
