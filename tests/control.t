@@ -239,6 +239,8 @@ try:
     ok(all(k in out for k in ("RFLAGS", "CR0", "CR3", "CR4", "EFER", "APIC base", "CS ",
                               "GDT", "events:", "instruction:")),
        "dump: general, control and segment registers, EFER, APIC base, events, instruction")
+    ok(re.search(r"^  instruction: [a-z]", out, re.M),
+       "dump: the instruction at RIP is disassembled (capstone, loaded on first use)", out)
 
     rc, out, err = lkvm("resume", "--name", "c1")
     ok(rc == 0 and not err, "resume: status 0", err)

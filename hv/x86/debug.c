@@ -5,7 +5,6 @@
  * paging, tables 4-15 to 4-20), 2.5 (CR0/CR4), 2.2.1 (EFER), 17.2 (DR6/DR7);
  * SDM vol. 1 section 3.4.3 (RFLAGS); Documentation/virt/kvm/api.rst.
  */
-#include <capstone/capstone.h>
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "hv/kvm.h"
 #include "hv/x86/debug.h"
+#include "hv/x86/disasm.h"
 #include "hv/x86/emulate.h"
 #include "util/log.h"
 #include "util/symbols.h"
@@ -288,9 +288,8 @@ static void dump_code(FILE *fp, struct vcpu *vcpu, const struct kvm_sregs *s, u6
 	u8 bytes[15];
 	char hex[64] = "", sym[160];
 	int n = (int)x86_gva_read(&vcpu->kvm->mem, &pg, rip, bytes, sizeof(bytes));
-	cs_mode mode = s->cs.l ? CS_MODE_64 : s->cs.db ? CS_MODE_32 : CS_MODE_16;
-	csh cs;
-	cs_insn *insn;
+	int bits = s->cs.l ? 64 : s->cs.db ? 32 : 16;
+	char insn[160];
 
 	/* Our walk knows long mode only; KVM_TRANSLATE covers the rest. */
 	if (!n)
@@ -303,15 +302,8 @@ static void dump_code(FILE *fp, struct vcpu *vcpu, const struct kvm_sregs *s, u6
 	for (int i = 0, o = 0; i < n; i++)
 		o += snprintf(hex + o, sizeof(hex) - o, "%02x ", bytes[i]);
 	fprintf(fp, "  code at RIP %016llx%s: %s\n", (unsigned long long)rip, sym, hex);
-	if (cs_open(CS_ARCH_X86, mode, &cs) != CS_ERR_OK)
-		return;
-	if (cs_disasm(cs, bytes, n, rip, 1, &insn) == 1) {
-		fprintf(fp, "  instruction: %s %s\n", insn->mnemonic, insn->op_str);
-		cs_free(insn, 1);
-	} else {
-		fprintf(fp, "  instruction: (not decodable)\n");
-	}
-	cs_close(&cs);
+	x86_disasm_one(bytes, n, rip, bits, insn, sizeof(insn));
+	fprintf(fp, "  instruction: %s\n", insn);
 }
 
 static void dump_events(FILE *fp, struct vcpu *vcpu)
