@@ -55,15 +55,21 @@ cmdline="console=hvc0 panic=-1 printk.time=1 lkvm.cmd=exit rng_core.default_qual
 # A kernel line on stdout: "[+wall] [  kernel-time] text".
 kline='^\[\+[0-9.]+\] \[ *[0-9]+\.[0-9]+\] '
 
+# The sysrq must be seen before init exits: where user space runs, init
+# waits for a line on hvc0 (read), which only comes after the Ctrl-A b h,
+# and the input goes once init has started.
+input=$'\001bh'
 if is_pvm; then
 	ready="${kline}Freeing unused kernel image \(initmem\)"
 else
-	ready='kernel command line'
+	ready="${kline}Run /init as init process"
+	cmdline=${cmdline/lkvm.cmd=exit/lkvm.cmd=read,line;exit}
+	input=$'\001bh\n'
 fi
 
 plan 13
 diag "booting $bz with --console virtio --rng=mmio (timeout $(boot_timeout) s); log: $log"
-boot_interactive "$log" "$ready" $'\001bh' -k "$bz" -i "$initrd" -m 512 -c 1 \
+boot_interactive "$log" "$ready" "$input" -k "$bz" -i "$initrd" -m 512 -c 1 \
 	--name "linux-virtio-$$" --console virtio --rng=mmio --loglevel debug -p "$cmdline"
 diag "lkvm exited with status $BOOT_STATUS ($(status_text "$BOOT_STATUS")) after $BOOT_SECONDS s"
 
