@@ -264,28 +264,12 @@ static int opt_test_dev(const struct option *opt __unused, const char *arg __unu
 	return 0;
 }
 
-/* The virtio devices asked for; before boot_load(), which puts the
- * virtio-mmio devices on the kernel command line. */
-static int init_virtio(struct kvm *kvm)
-{
-	if (cfg.console == CONSOLE_VIRTIO &&
-	    virtio_console_init(kvm, cfg.virtio_transport, STDOUT_FILENO) < 0)
-		return -1;
-	if (cfg.rng && virtio_rng_init(kvm, cfg.rng_transport >= 0 ? cfg.rng_transport :
-				       cfg.virtio_transport) < 0)
-		return -1;
-	for (int i = 0; i < cfg.nr_disks; i++)	/* vda, vdb, ... in order */
-		if (virtio_blk_init(kvm, cfg.virtio_transport, cfg.disks[i], cfg.nr_cpus) < 0)
-			return -1;
-	return 0;
-}
-
 static int init_devices(struct kvm *kvm)
 {
 	if (serial8250_init(kvm) < 0 || i8042_init(kvm) < 0 || rtc_init(kvm) < 0 ||
 	    port80_init(kvm) < 0 || port92_init(kvm) < 0 || pci_init(kvm) < 0 ||
 	    pvpanic_init(kvm) < 0 || acpi_pm_init(kvm) < 0 || hpet_init(kvm) < 0 ||
-	    init_virtio(kvm) < 0) {
+	    virtio_devices_create(kvm) < 0) {
 		pr_err("cannot set up the guest's devices");
 		return -1;
 	}
