@@ -32,6 +32,7 @@
 #include "util/term.h"
 #include "virtio/devices.h"
 #include "virtio/blk.h"	/* -d/--disk */
+#include "net/opts.h"	/* -n/--network */
 
 #define DEFAULT_RAM_MB 512
 #define MIN_RAM (4 * SZ_1M)
@@ -202,6 +203,39 @@ static int opt_disk(const struct option *opt __unused, const char *arg, int unse
 		return -1;
 	cfg.disks[cfg.nr_disks++] = o;
 	return 0;
+}
+
+/* -n/--network user[,...]|tap[,...]|none, repeatable (net/opts.h). */
+static int opt_network(const struct option *opt __unused, const char *arg, int unset)
+{
+	struct net_opts *o;
+
+	if (unset) {
+		cfg.nr_nets = 0;
+		return 0;
+	}
+	if (cfg.nr_nets >= MAX_NETS) {
+		pr_err("too many -n/--network (at most %d)", MAX_NETS);
+		return -1;
+	}
+	o = xzalloc(sizeof(*o));
+	if (net_opts_parse(arg, o) < 0) {
+		free(o);
+		return -1;
+	}
+	cfg.nets[cfg.nr_nets++] = o;
+	return 0;
+}
+
+/* A Linux guest given no -n gets one user NIC; test kernels get none. */
+static void default_network(enum image_kind kind)
+{
+	static struct net_opts user_default;
+
+	if (!cfg.nr_nets && kind != IMAGE_MULTIBOOT) {
+		net_opts_parse("user", &user_default);
+		cfg.nets[cfg.nr_nets++] = &user_default;
+	}
 }
 
 /* --fw-cfg name=NAME,file=PATH or name=NAME,string=TEXT, repeatable.
@@ -376,6 +410,7 @@ int cmd_run(int argc, const char **argv)
 	struct boot_cpu_state cpu = { 0 };
 	char searched[1024], name[64];
 	int status, bad;
+	enum image_kind kind = IMAGE_MULTIBOOT;
 	const struct option options[] = {
 		OPT_GROUP("Basic options:"),
 		OPT_STRING('k', "kernel", &cfg.kernel, "FILE",
@@ -396,6 +431,9 @@ int cmd_run(int argc, const char **argv)
 				    opt_rng, 0),
 		OPT_CALLBACK('d', "disk", NULL, "PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID]",
 			     "virtio-blk disk image (vda, vdb, ...); repeatable", opt_disk),
+		OPT_CALLBACK('n', "network", NULL, "user[,hostfwd=...]|tap[,ifname=NAME][,vhost=on|off]|none",
+			     "virtio-net NIC (eth0, eth1, ...): user networking (default for Linux), a tap, or none; repeatable",
+			     opt_network),
 		OPT_STRING(0, "virtio-transport", &virtio_transport_arg, "pci|mmio",
 			   "how virtio devices appear: pci (default) or mmio (virtio_mmio.device=)"),
 		OPT_GROUP("Boot options:"),
@@ -454,6 +492,9 @@ int cmd_run(int argc, const char **argv)
 		cfg.console = CONSOLE_VIRTIO;
 	else if (console_arg && strcmp(console_arg, "serial"))
 		parse_options_error("run", "--console '%s': expected serial or virtio", console_arg);
+	for (int i = 0; i < cfg.nr_nets; i++)
+		if (cfg.nets[i]->mode == NET_NONE && cfg.nr_nets > 1)
+			parse_options_error("run", "-n none means no network: it cannot go with other -n");
 	if (virtio_transport_arg) {
 		enum virtio_transport t;
 
@@ -497,7 +538,8 @@ int cmd_run(int argc, const char **argv)
 				    trace_ioctls_regs ? "trace-ioctls-regs" : "no-trace-ioctls-run");
 	/* Fail early: every input is read and checked, each bad one gets its
 	 * own line, and only then is /dev/kvm opened. */
-	bad = boot_check_inputs(&cfg, NULL);
+	bad = boot_check_inputs(&cfg, &kind);
+	default_network(kind);
 	for (int i = 0; i < cfg.nr_disks; i++)
 		bad += disk_check_path(cfg.disks[i]->path) < 0;
 	bad += fw_cfg_check_inputs(&cfg);

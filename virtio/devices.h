@@ -30,6 +30,7 @@ int virtio_devices_create(struct kvm *kvm);
 int virtio_console_create(struct kvm *kvm);
 int virtio_rng_create(struct kvm *kvm);
 int virtio_blk_create(struct kvm *kvm);
+int virtio_net_create(struct kvm *kvm);
 
 /*
  * virtio_rng_init - an entropy device (ID 4) behind @transport whose

@@ -11,6 +11,7 @@ static const struct virtio_dev_type dev_types[] = {
 	{ "console", virtio_console_create },
 	{ "rng", virtio_rng_create },
 	{ "blk", virtio_blk_create },
+	{ "net", virtio_net_create },
 };
 
 int virtio_devices_create(struct kvm *kvm)
