@@ -18,7 +18,9 @@
 #include <stddef.h>
 #include <sys/uio.h>
 
+#include "hv/guest_mem.h"
 #include "net/opts.h"
+#include "virtio/virtq.h"
 
 struct net_backend;
 
@@ -43,6 +45,19 @@ struct net_backend_ops {
 	void (*rx_ready)(struct net_backend *be);
 	/* set_offload - the driver accepted GUEST_CSUM (@csum) or not. Optional. */
 	void (*set_offload)(struct net_backend *be, bool csum);
+	/*
+	 * rings_start - optional (vhost-net): from now on the host kernel
+	 * moves frames between the back end and the started rings @rx and
+	 * @tx itself (guest RAM @mem, negotiated virtio @features), taking
+	 * the driver's kicks from the queues' kick eventfds and signalling
+	 * used buffers on @call_fd[0] (rx) and @call_fd[1] (tx). Returns 0,
+	 * or -1 when the device must keep moving frames (then nothing
+	 * changed). Called with the device lock held, no queue work running.
+	 */
+	int (*rings_start)(struct net_backend *be, const struct guest_mem *mem, u64 features,
+			   struct virtqueue *rx, struct virtqueue *tx, const int call_fd[2]);
+	/* rings_stop - the device reset: the kernel lets go of the rings. */
+	void (*rings_stop)(struct net_backend *be);
 	/* close - stop the thread, release sockets and fds, free @be. */
 	void (*close)(struct net_backend *be);
 };

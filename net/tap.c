@@ -27,12 +27,13 @@
 #include <unistd.h>
 
 #include "net/backend.h"
+#include "net/vhost.h"
 #include "util/log.h"
 
 #define TAP_FRAME_MAX	(65536 + 64)
 #define TAP_VNET_HDR	12	/* struct virtio_net_hdr with num_buffers */
 
-static bool said_plain;		/* the plain-tap line was printed */
+static bool said_mode;		/* the vhost-or-plain line was printed */
 
 struct tap_be {
 	struct net_backend be;
@@ -41,6 +42,8 @@ struct tap_be {
 	pthread_t tid;
 	bool started;
 	bool stop;		/* atomic */
+	struct vhost_net *vhost;	/* NULL: frames go through this thread */
+	bool vhost_on;		/* atomic: the kernel has the rings, do not read */
 	bool held;		/* frame @buf (@len bytes) waits for the device */
 	size_t len;
 	u8 buf[TAP_FRAME_MAX];
@@ -64,6 +67,9 @@ static void *tap_thread(void *arg)
 			{ .fd = t->wake_fd, .events = POLLIN },
 			{ .fd = t->fd, .events = t->held ? 0 : POLLIN },
 		};
+
+		if (__atomic_load_n(&t->vhost_on, __ATOMIC_ACQUIRE))
+			p[1].events = 0;	/* vhost-net reads the tap */
 		int n = poll(p, 2, -1);
 
 		if (n < 0) {
@@ -79,6 +85,8 @@ static void *tap_thread(void *arg)
 			if (read(t->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				pr_warn_once("%s: eventfd: %s", t->be.desc, strerror(errno));
 		}
+		if (__atomic_load_n(&t->vhost_on, __ATOMIC_ACQUIRE))
+			continue;
 		if (t->held && t->be.rx(t->be.rx_opaque, t->buf, t->len))
 			t->held = false;
 		while (!t->held) {
@@ -128,6 +136,43 @@ static void tap_set_offload(struct net_backend *be, bool csum)
 		pr_warn_once("%s: TUNSETOFFLOAD: %s", be->desc, strerror(errno));
 }
 
+static int tap_rings_start(struct net_backend *be, const struct guest_mem *mem, u64 features,
+			   struct virtqueue *rx, struct virtqueue *tx, const int call_fd[2])
+{
+	struct tap_be *t = (struct tap_be *)be;
+	struct virtqueue *vqs[2] = { rx, tx };
+	struct vhost_ring r[2];
+	char why[160];
+
+	if (!t->vhost)
+		return -1;
+	for (int q = 0; q < 2; q++)
+		r[q] = (struct vhost_ring){
+			.num = vqs[q]->num, .base = vqs[q]->last_avail,
+			.kick_fd = vqs[q]->kick_fd, .call_fd = call_fd[q],
+			.desc = vqs[q]->desc, .avail = vqs[q]->avail, .used = vqs[q]->used,
+		};
+	if (vhost_net_start(t->vhost, mem, features, r, t->fd, why, sizeof(why)) < 0) {
+		pr_warn("%s: vhost-net refused the rings (%s): frames go through lkvm",
+			be->desc, why);
+		return -1;
+	}
+	__atomic_store_n(&t->vhost_on, true, __ATOMIC_RELEASE);
+	wake(t);
+	return 0;
+}
+
+static void tap_rings_stop(struct net_backend *be)
+{
+	struct tap_be *t = (struct tap_be *)be;
+
+	if (!t->vhost)
+		return;
+	vhost_net_stop(t->vhost);
+	__atomic_store_n(&t->vhost_on, false, __ATOMIC_RELEASE);
+	wake(t);
+}
+
 static void tap_close(struct net_backend *be)
 {
 	struct tap_be *t = (struct tap_be *)be;
@@ -136,6 +181,7 @@ static void tap_close(struct net_backend *be)
 	wake(t);
 	if (t->started)
 		pthread_join(t->tid, NULL);
+	vhost_net_close(t->vhost);
 	if (t->fd >= 0)
 		close(t->fd);
 	close(t->wake_fd);
@@ -147,6 +193,8 @@ static const struct net_backend_ops tap_ops = {
 	.send = tap_send,
 	.rx_ready = tap_rx_ready,
 	.set_offload = tap_set_offload,
+	.rings_start = tap_rings_start,
+	.rings_stop = tap_rings_stop,
 	.close = tap_close,
 };
 
@@ -215,13 +263,22 @@ struct net_backend *net_tap_open(const struct net_opts *o, int index, net_rx_fn 
 	}
 	if (!existed && link_up(ifr.ifr_name) < 0)
 		pr_warn("%s: cannot bring the link up: %s", t->be.desc, strerror(errno));
-	if (o->vhost == 1) {
-		pr_err("%s: vhost=on: this lkvm does not drive vhost-net yet; use vhost=off",
-		       t->be.desc);
-		goto fail;
+	if (o->vhost != 0) {
+		char why[160];
+
+		t->vhost = vhost_net_open(why, sizeof(why));
+		if (!t->vhost && o->vhost == 1) {
+			pr_err("%s: vhost=on, but vhost-net is not available: %s (use vhost=off)",
+			       t->be.desc, why);
+			goto fail;
+		}
+		if (!t->vhost && !__atomic_exchange_n(&said_mode, true, __ATOMIC_RELAXED))
+			pr_info("tap: no vhost-net (%s): plain tap, frames go through lkvm", why);
+	} else if (!__atomic_exchange_n(&said_mode, true, __ATOMIC_RELAXED)) {
+		pr_info("tap: vhost=off: plain tap, frames go through lkvm");
 	}
-	if (!__atomic_exchange_n(&said_plain, true, __ATOMIC_RELAXED))
-		pr_info("tap: plain tap, frames go through lkvm (vhost-net is not implemented yet)");
+	if (t->vhost && !__atomic_exchange_n(&said_mode, true, __ATOMIC_RELAXED))
+		pr_info("tap: vhost-net moves the frames (kicks by ioeventfd, interrupts relayed by lkvm)");
 	err = net_thread_start(&t->tid, tap_thread, t);
 	if (err) {
 		pr_err("%s: cannot start its thread: %s", t->be.desc, strerror(err));

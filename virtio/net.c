@@ -18,9 +18,12 @@
  * (queue_notify); receive runs on the back end's thread, bracketed by
  * virtio_dev_begin/end, with nd->rx_lock around the receive queue.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "hv/kvm.h"
 #include "net/opts.h"
@@ -303,6 +306,11 @@ bool net_dev_rx(void *opaque, const u8 *buf, size_t len)
 	if (!virtio_dev_begin(&nd->vdev))
 		return true;		/* no driver: the frame goes nowhere */
 	pthread_mutex_lock(&nd->rx_lock);
+	if (nd->vhost) {		/* a frame read before vhost-net took over */
+		pthread_mutex_unlock(&nd->rx_lock);
+		virtio_dev_end(&nd->vdev);
+		return true;
+	}
 	drain_locked(nd);
 	if (nd->pend_count || !deliver_locked(nd, buf, len)) {
 		if (nd->pend_count < VIRTIO_NET_PENDING && len <= 65536 + VIRTIO_NET_HDR_BYTES) {
@@ -327,6 +335,9 @@ static void net_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
 	struct net_dev *nd = vdev->priv;
 
+	/* vhost-net got the kick from the same eventfd */
+	if (vq->index != NET_CTRLQ && __atomic_load_n(&nd->vhost, __ATOMIC_ACQUIRE))
+		return;
 	switch (vq->index) {
 	case NET_RXQ:
 		pthread_mutex_lock(&nd->rx_lock);
@@ -356,8 +367,33 @@ static void net_driver_ok(struct virtio_device *vdev)
 {
 	struct net_dev *nd = vdev->priv;
 
+	struct virtqueue *rx = &vdev->vqs[NET_RXQ], *tx = &vdev->vqs[NET_TXQ];
+
 	if (nd->be && nd->be->ops->set_offload)
 		nd->be->ops->set_offload(nd->be, virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM));
+	if (!nd->be || !nd->be->ops->rings_start || nd->call_fd[0] < 0 ||
+	    !__atomic_load_n(&rx->ready, __ATOMIC_ACQUIRE) ||
+	    !__atomic_load_n(&tx->ready, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&nd->rx_lock);
+	if (nd->be->ops->rings_start(nd->be, vdev->mem, vdev->features, rx, tx, nd->call_fd) == 0) {
+		__atomic_store_n(&nd->vhost, true, __ATOMIC_RELEASE);
+		drop_pending_locked(nd);
+	}
+	pthread_mutex_unlock(&nd->rx_lock);
+}
+
+/* A used-buffer eventfd of the back end's (vhost-net): interrupt the driver. */
+static void net_call(void *opaque)
+{
+	struct net_call *c = opaque;
+	struct virtio_device *vdev = &c->nd->vdev;
+	u64 n;
+
+	if (read(c->nd->call_fd[c->q], &n, sizeof(n)) < 0)
+		return;
+	if (vdev->tops && vdev->tops->signal_queue)
+		vdev->tops->signal_queue(vdev, &vdev->vqs[c->q == 0 ? NET_RXQ : NET_TXQ]);
 }
 
 static void net_reset(struct virtio_device *vdev)
@@ -365,6 +401,10 @@ static void net_reset(struct virtio_device *vdev)
 	struct net_dev *nd = vdev->priv;
 
 	pthread_mutex_lock(&nd->rx_lock);
+	if (nd->vhost) {
+		nd->be->ops->rings_stop(nd->be);
+		__atomic_store_n(&nd->vhost, false, __ATOMIC_RELEASE);
+	}
 	drop_pending_locked(nd);
 	pthread_mutex_unlock(&nd->rx_lock);
 }
@@ -399,6 +439,7 @@ struct net_dev *net_dev_new(const u8 mac[6], int index)
 	struct virtio_device *vdev = &nd->vdev;
 
 	nd->index = index;
+	nd->call_fd[0] = nd->call_fd[1] = -1;
 	memcpy(nd->config.mac, mac, 6);
 	nd->config.status = VIRTIO_NET_S_LINK_UP;
 	nd->config.max_virtqueue_pairs = 1;
@@ -431,6 +472,23 @@ void net_dev_alloc_elems(struct net_dev *nd)
 		nd->rx_elems[i] = virtq_elem_alloc(&nd->vdev.vqs[NET_RXQ]);
 }
 
+/* Eventfds for a back end that moves frames itself, watched by the
+ * device's I/O thread. Returns 0 or -1. */
+static int net_dev_add_calls(struct net_dev *nd)
+{
+	for (int q = 0; q < 2; q++) {
+		nd->calls[q] = (struct net_call){ nd, q };
+		nd->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (nd->call_fd[q] < 0 ||
+		    virtio_dev_add_fd(&nd->vdev, 0, nd->call_fd[q], net_call, &nd->calls[q]) < 0) {
+			pr_err("%s: cannot watch the back end's interrupts: %s", nd->vdev.label,
+			       strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* virtio/devtable.c's creator: one NIC per -n (none with -n none). */
 int virtio_net_create(struct kvm *kvm)
 {
@@ -455,6 +513,8 @@ int virtio_net_create(struct kvm *kvm)
 		net_dev_alloc_elems(nd);
 		nd->be = net_backend_open(o, nr_net_devs, net_dev_rx, nd);
 		if (!nd->be)
+			return -1;
+		if (nd->be->ops->rings_start && net_dev_add_calls(nd) < 0)
 			return -1;
 		net_devs[nr_net_devs++] = nd;
 		net_mac_format(m, mac);

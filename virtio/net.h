@@ -85,6 +85,12 @@ struct net_dev {
 		u8 *buf;		/* header (if be->vnet_hdr) and frame */
 	} pending[VIRTIO_NET_PENDING];
 	int pend_head, pend_count;
+	bool vhost;			/* the back end has the rx/tx rings (under rx_lock) */
+	int call_fd[2];			/* rings_start's used-buffer eventfds, or -1 */
+	struct net_call {
+		struct net_dev *nd;
+		int q;
+	} calls[2];
 	/* statistics (atomic) */
 	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
 };

@@ -61,6 +61,30 @@ static void fb_rx_ready(struct net_backend *be) { nr_rx_ready++; }
 static void fb_set_offload(struct net_backend *be, bool csum) { offload = csum; }
 static void fb_close(struct net_backend *be) { }
 
+/* A back end that moves frames itself (vhost-net's contract). */
+static int nr_rings_start, nr_rings_stop;
+static u64 rings_features;
+
+static int fb_rings_start(struct net_backend *be, const struct guest_mem *m, u64 features,
+			  struct virtqueue *rx, struct virtqueue *tx, const int call_fd[2])
+{
+	nr_rings_start++;
+	rings_features = features;
+	return rx->index == NET_RXQ && tx->index == NET_TXQ && call_fd[0] >= 0 ? 0 : -1;
+}
+
+static void fb_rings_stop(struct net_backend *be) { nr_rings_stop++; }
+
+static const struct net_backend_ops fb_rings_ops = {
+	.name = "fake-vhost",
+	.send = fb_send,
+	.rx_ready = fb_rx_ready,
+	.set_offload = fb_set_offload,
+	.rings_start = fb_rings_start,
+	.rings_stop = fb_rings_stop,
+	.close = fb_close,
+};
+
 static const struct net_backend_ops fb_ops = {
 	.name = "fake",
 	.send = fb_send,
@@ -428,6 +452,35 @@ static void test_ctrl(void)
 	   "control hostile: a command without its command and ack bytes -> NEEDS_RESET");
 }
 
+/* A back end with rings_start gets the rings at DRIVER_OK and back at reset;
+ * meanwhile the device leaves the rings alone. */
+static void test_rings_backend(void)
+{
+	u8 frame[60] = { 0 };
+
+	fb.ops = &fb_rings_ops;
+	nd->call_fd[0] = 100;	/* never used by the device itself */
+	nd->call_fd[1] = 101;
+	nr_rings_start = nr_rings_stop = 0;
+	bring_up(F(MRG_RXBUF) | F(CSUM));
+	ok(nr_rings_start == 1 && nd->vhost && (rings_features & F(MRG_RXBUF)),
+	   "rings back end: started at DRIVER_OK with the negotiated features");
+	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 0);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	notify(NET_TXQ);
+	g_buf(NET_RXQ, BUF_GPA + 0x1000, 1526, true);
+	ok(nr_sent == 0 && g_used_idx(NET_TXQ) == 0 && net_dev_rx(nd, frame, 60) &&
+	   g_used_idx(NET_RXQ) == 0, "... the device neither pops nor pushes its rings");
+	bring_up(0);
+	ok(nr_rings_stop == 1 && nr_rings_start == 2, "... a reset takes them back (and DRIVER_OK hands them again)");
+	pthread_mutex_lock(&nd->vdev.lock);
+	virtio_set_status_locked(&nd->vdev, 0);
+	pthread_mutex_unlock(&nd->vdev.lock);
+	ok(nr_rings_stop == 2 && !nd->vhost, "... and the last reset leaves the device its rings");
+	fb.ops = &fb_ops;
+	nd->call_fd[0] = nd->call_fd[1] = -1;
+}
+
 int main(void)
 {
 	log_level = LOG_ERROR;	/* the hostile cases warn by design */
@@ -444,5 +497,6 @@ int main(void)
 	test_tx_hostile();
 	test_rx();
 	test_ctrl();
+	test_rings_backend();
 	return done_testing();
 }
