@@ -32,6 +32,7 @@
 #include "util/term.h"
 #include "virtio/devices.h"
 #include "virtio/blk.h"	/* -d/--disk */
+#include "net/check.h"
 #include "net/opts.h"	/* -n/--network */
 
 #define DEFAULT_RAM_MB 512
@@ -540,6 +541,7 @@ int cmd_run(int argc, const char **argv)
 	 * own line, and only then is /dev/kvm opened. */
 	bad = boot_check_inputs(&cfg, &kind);
 	default_network(kind);
+	bad += net_check_inputs(&cfg);
 	for (int i = 0; i < cfg.nr_disks; i++)
 		bad += disk_check_path(cfg.disks[i]->path) < 0;
 	bad += fw_cfg_check_inputs(&cfg);
