@@ -73,7 +73,7 @@ cmd64() { printf 'lkvm.cmd64=%s' "$(printf '%s' "$1" | base64 -w0)"; }
 base="console=ttyS0 panic=-1 $(nested_cmdline)"
 fetch="wget -q -O /tmp/blob http://10.0.2.2:$http_port/blob && echo net-sum=\$(sha256sum /tmp/blob | cut -d' ' -f1)"
 
-plan 18
+plan 19
 diag "kernel $kernel; logs in $logdir"
 
 # 1. Two user NICs over PCI, a fetch, a forward, DNS.
@@ -84,6 +84,7 @@ dns_cmd=
 [ -z "$dns_name" ] ||
 	dns_cmd="if nslookup $dns_name 10.0.2.3 >/tmp/ns 2>&1; then echo net-dns-ok; else echo net-dns-failed; cat /tmp/ns; fi"
 guest_cmd="echo net-ifs=\$(ls /sys/class/net | tr '\n' ' ')
+echo net-macs=\$(cat /sys/class/net/eth0/address),\$(cat /sys/class/net/eth1/address)
 $fetch
 $dns_cmd
 echo net-listening
@@ -93,11 +94,17 @@ BOOT_NO_RETRY=1 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "li
 	--virtio-transport pci -n "user,hostfwd=tcp::$fwd_port-:8080" -n user \
 	-p "$base $(cmd64 "$guest_cmd")" &
 boot=$!
-# The forward: once the guest listens, send the token from the host.
-sent=1
+# The forward: once the guest listens, send the token from the host; and
+# meanwhile lkvm list --json names the guest's MACs.
+sent=1 list_macs=
 for _ in $(seq 600); do
 	kill -0 "$boot" 2>/dev/null || break
 	if log_has "$log" 'net-listening'; then
+		list_macs=$("$LKVM" list --json 2>/dev/null | python3 -c "
+import json, sys
+for g in json.load(sys.stdin):
+    if g['name'] == 'linux-net-$$':
+        print(','.join(g.get('macs', [])))")
 		for _ in $(seq 20); do
 			python3 -c "
 import socket, sys
@@ -115,6 +122,11 @@ BOOT_STATUS=$(cat "$log.status" 2>/dev/null || echo unknown)
 ok_log "$log" 'lkvm-guest: eth0: 10\.0\.2\.15/24 by DHCP' "eth0 gets 10.0.2.15/24 by DHCP"
 ok_log "$log" 'lkvm-guest: eth1: 10\.0\.2\.15/24 by DHCP' "two -n user: eth1 gets its own lease"
 ok_log "$log" 'net-ifs=.*eth0 eth1' "... the guest has eth0 and eth1"
+st=1
+[ -n "$list_macs" ] && log_has "$log" "net-macs=$list_macs\$" &&
+	[ "${list_macs%%,*}" != "${list_macs#*,}" ] && st=0
+tap_ok "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC"
+[ "$st" = 0 ] || diag "    list --json: '$list_macs'; guest: $(log_line "$log" 'net-macs=')"
 ok_log "$log" "net-sum=$blob_sum" "a file from the host's 127.0.0.1 through 10.0.2.2: sha256 matches"
 tap_ok "$sent" "the host connects to the forwarded 127.0.0.1:$fwd_port"
 ok_log "$log" "net-got=$token" "... and the guest's nc -l on port 8080 gets the token"
