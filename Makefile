@@ -55,6 +55,8 @@ $(OUT)/hv/x86/disasm.o: CPPFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"
 $(OUT)/tests/unit/test-emulate: LDLIBS += -lcapstone
 # virtio-blk's disk I/O (disk/uring.c).
 LDLIBS += -luring
+# virtio-net's user networking (net/slirp.c).
+LDLIBS += -lslirp
 # lkvm features: JSON reports and --diff (json-c).
 LDLIBS += -ljson-c
 # lkvm stat: libbpf, libtraceevent/libtracefs (event formats), ncurses (top).
@@ -73,7 +75,7 @@ $(UAPI_STAMP):
 	$(Q)touch $@
 endif
 
-LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c stat/*.c)))
+LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c net/*.c stat/*.c)))
 BUILTIN_SRCS := $(sort $(wildcard builtin-*.c))
 LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS))
 MAIN_OBJ := $(OUT)/kvm.o

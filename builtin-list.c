@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "net/opts.h"
 #include "util/ctl-client.h"
 #include "util/log.h"
 #include "util/parse-options.h"
@@ -137,6 +138,14 @@ static void print_json(const struct row *rows, int n)
 			       r->info.nr_vcpus, (unsigned long long)r->info.ram_size,
 			       r->info.uptime_ns / 1e9);
 			json_str(r->info.kernel);
+			printf(", \"macs\": [");
+			for (u32 m = 0; m < r->info.nr_macs; m++) {
+				char mac[18];
+
+				net_mac_format(r->info.macs[m], mac);
+				printf("%s\"%s\"", m ? ", " : "", mac);
+			}
+			printf("]");
 		} else {
 			printf(", \"state\": \"%s\"", r->stale ? "stale" : "unknown");
 			if (r->error) {

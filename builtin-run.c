@@ -32,6 +32,8 @@
 #include "util/term.h"
 #include "virtio/devices.h"
 #include "virtio/blk.h"	/* -d/--disk */
+#include "net/check.h"
+#include "net/opts.h"	/* -n/--network */
 
 #define DEFAULT_RAM_MB 512
 #define MIN_RAM (4 * SZ_1M)
@@ -204,6 +206,39 @@ static int opt_disk(const struct option *opt __unused, const char *arg, int unse
 	return 0;
 }
 
+/* -n/--network user[,...]|tap[,...]|none, repeatable (net/opts.h). */
+static int opt_network(const struct option *opt __unused, const char *arg, int unset)
+{
+	struct net_opts *o;
+
+	if (unset) {
+		cfg.nr_nets = 0;
+		return 0;
+	}
+	if (cfg.nr_nets >= MAX_NETS) {
+		pr_err("too many -n/--network (at most %d)", MAX_NETS);
+		return -1;
+	}
+	o = xzalloc(sizeof(*o));
+	if (net_opts_parse(arg, o) < 0) {
+		free(o);
+		return -1;
+	}
+	cfg.nets[cfg.nr_nets++] = o;
+	return 0;
+}
+
+/* A Linux guest given no -n gets one user NIC; test kernels get none. */
+static void default_network(enum image_kind kind)
+{
+	static struct net_opts user_default;
+
+	if (!cfg.nr_nets && kind != IMAGE_MULTIBOOT) {
+		net_opts_parse("user", &user_default);
+		cfg.nets[cfg.nr_nets++] = &user_default;
+	}
+}
+
 /* --fw-cfg name=NAME,file=PATH or name=NAME,string=TEXT, repeatable.
  * string= takes the rest of the argument, commas included. */
 static int opt_fw_cfg(const struct option *opt __unused, const char *arg, int unset)
@@ -264,28 +299,12 @@ static int opt_test_dev(const struct option *opt __unused, const char *arg __unu
 	return 0;
 }
 
-/* The virtio devices asked for; before boot_load(), which puts the
- * virtio-mmio devices on the kernel command line. */
-static int init_virtio(struct kvm *kvm)
-{
-	if (cfg.console == CONSOLE_VIRTIO &&
-	    virtio_console_init(kvm, cfg.virtio_transport, STDOUT_FILENO) < 0)
-		return -1;
-	if (cfg.rng && virtio_rng_init(kvm, cfg.rng_transport >= 0 ? cfg.rng_transport :
-				       cfg.virtio_transport) < 0)
-		return -1;
-	for (int i = 0; i < cfg.nr_disks; i++)	/* vda, vdb, ... in order */
-		if (virtio_blk_init(kvm, cfg.virtio_transport, cfg.disks[i], cfg.nr_cpus) < 0)
-			return -1;
-	return 0;
-}
-
 static int init_devices(struct kvm *kvm)
 {
 	if (serial8250_init(kvm) < 0 || i8042_init(kvm) < 0 || rtc_init(kvm) < 0 ||
 	    port80_init(kvm) < 0 || port92_init(kvm) < 0 || pci_init(kvm) < 0 ||
 	    pvpanic_init(kvm) < 0 || acpi_pm_init(kvm) < 0 || hpet_init(kvm) < 0 ||
-	    init_virtio(kvm) < 0) {
+	    virtio_devices_create(kvm) < 0) {
 		pr_err("cannot set up the guest's devices");
 		return -1;
 	}
@@ -392,6 +411,7 @@ int cmd_run(int argc, const char **argv)
 	struct boot_cpu_state cpu = { 0 };
 	char searched[1024], name[64];
 	int status, bad;
+	enum image_kind kind = IMAGE_MULTIBOOT;
 	const struct option options[] = {
 		OPT_GROUP("Basic options:"),
 		OPT_STRING('k', "kernel", &cfg.kernel, "FILE",
@@ -412,6 +432,9 @@ int cmd_run(int argc, const char **argv)
 				    opt_rng, 0),
 		OPT_CALLBACK('d', "disk", NULL, "PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID]",
 			     "virtio-blk disk image (vda, vdb, ...); repeatable", opt_disk),
+		OPT_CALLBACK('n', "network", NULL, "user[,hostfwd=...]|tap[,ifname=NAME][,vhost=on|off]|none",
+			     "virtio-net NIC (eth0, eth1, ...): user networking (default for Linux), a tap, or none; repeatable",
+			     opt_network),
 		OPT_STRING(0, "virtio-transport", &virtio_transport_arg, "pci|mmio",
 			   "how virtio devices appear: pci (default) or mmio (virtio_mmio.device=)"),
 		OPT_GROUP("Boot options:"),
@@ -470,6 +493,9 @@ int cmd_run(int argc, const char **argv)
 		cfg.console = CONSOLE_VIRTIO;
 	else if (console_arg && strcmp(console_arg, "serial"))
 		parse_options_error("run", "--console '%s': expected serial or virtio", console_arg);
+	for (int i = 0; i < cfg.nr_nets; i++)
+		if (cfg.nets[i]->mode == NET_NONE && cfg.nr_nets > 1)
+			parse_options_error("run", "-n none means no network: it cannot go with other -n");
 	if (virtio_transport_arg) {
 		enum virtio_transport t;
 
@@ -513,7 +539,9 @@ int cmd_run(int argc, const char **argv)
 				    trace_ioctls_regs ? "trace-ioctls-regs" : "no-trace-ioctls-run");
 	/* Fail early: every input is read and checked, each bad one gets its
 	 * own line, and only then is /dev/kvm opened. */
-	bad = boot_check_inputs(&cfg, NULL);
+	bad = boot_check_inputs(&cfg, &kind);
+	default_network(kind);
+	bad += net_check_inputs(&cfg);
 	for (int i = 0; i < cfg.nr_disks; i++)
 		bad += disk_check_path(cfg.disks[i]->path) < 0;
 	bad += fw_cfg_check_inputs(&cfg);

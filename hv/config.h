@@ -11,9 +11,11 @@
 
 #define MAX_MODULES 16
 #define MAX_DISKS 16
+#define MAX_NETS 8		/* -n/--network NICs */
 #define MAX_FW_CFG_FILES 32	/* == FW_CFG_MAX_FILES (hv/x86/fw_cfg.h) */
 
 struct disk_opts;
+struct net_opts;
 
 enum console_type { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
@@ -46,6 +48,11 @@ struct vm_config {
 	/* -d/--disk (disk/disk.h struct disk_opts), in command-line order */
 	struct disk_opts *disks[MAX_DISKS];
 	int nr_disks;
+	/* -n/--network (net/opts.h struct net_opts), in command-line order:
+	 * eth0, eth1...; builtin-run.c adds one user NIC for a Linux guest
+	 * given no -n, and -n none leaves the list empty */
+	struct net_opts *nets[MAX_NETS];
+	int nr_nets;
 	/* --fw-cfg name=NAME,file=PATH|string=TEXT, in command-line order;
 	 * exactly one of @path and @string is set */
 	struct fw_cfg_file_opt {

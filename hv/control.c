@@ -31,6 +31,7 @@
 #include "hv/x86/serial8250.h"
 #include "util/ctl-client.h"
 #include "util/ctl-proto.h"
+#include "net/opts.h"
 #include "util/log.h"
 #include "util/symbols.h"
 
@@ -251,11 +252,18 @@ static int do_info(struct conn *c, const struct ctl_request *rq)
 		.ram_size = ctl.kvm->cfg->ram_size,
 		.uptime_ns = now_ns() - ctl.start_ns,
 	};
-	u8 buf[CTL_PATH_MAX + 128];
+	u8 buf[CTL_PATH_MAX + 256];	/* strings, numbers and the MACs */
 	long n;
 
 	strcpy(info.name, ctl.name);
 	strcpy(info.kernel, ctl.kernel);
+	/* the NICs' MACs, as virtio/net.c derives them from the same config */
+	for (int i = 0; i < ctl.kvm->cfg->nr_nets && info.nr_macs < CTL_MAX_MACS; i++)
+		if (ctl.kvm->cfg->nets[i]->mode != NET_NONE) {
+			net_opts_mac(ctl.kvm->cfg->nets[i], ctl.kvm->cfg->name, (int)info.nr_macs,
+				     info.macs[info.nr_macs]);
+			info.nr_macs++;
+		}
 	n = ctl_info_encode(&info, buf, sizeof(buf));
 	if (n < 0)
 		return reply_err(c, rq->type, rq->id, -EOVERFLOW, "info does not fit");

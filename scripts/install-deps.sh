@@ -11,7 +11,7 @@ liblz4-dev libbz2-dev libcapstone-dev acpica-tools busybox-static cpio gzip
 man-db qemu-system-x86 linux-source-6.1 bc flex bison libssl-dev lz4 xz-utils
 e2fsprogs kmod python3 liburing-dev libjson-c-dev rsync
 clang llvm libbpf-dev bpftool libtraceevent-dev libtracefs-dev libncurses-dev linux-perf tmux
-libclang-rt-14-dev zstd"
+libclang-rt-14-dev zstd libslirp-dev"
 
 missing=""
 for p in $PKGS; do

@@ -118,6 +118,18 @@ if [ -f "$SRC/builtin-run.c" ]; then
 	[ "$rc" = 128 ] && [ ! -s "$TMP/out" ] && [ "$(grep -c 'error' "$TMP/err")" = 1 ] &&
 		grep -q "^lkvm run: error: unknown option '--nosuch'" "$TMP/err"
 	check $? "lkvm run --nosuch: one error line, exit 128"
+
+	# -n/--network: a bad form, and none with another -n, are usage
+	# errors that name the input (net/opts.c; the unit test has them all)
+	for a in "bridge" "user,hostfwd=tcp::0-:80" "tap,vhost=maybe"; do
+		run "$LKVM" run -k /nonexistent -n "$a"
+		[ "$rc" = 128 ] && [ "$(grep -c 'error' "$TMP/err")" = 1 ] &&
+			grep -qF -- "-n '$a'" "$TMP/err"
+		check $? "lkvm run -n '$a': one error line naming it, exit 128"
+	done
+	run "$LKVM" run -k /nonexistent -n none -n user
+	[ "$rc" = 128 ] && [ "$(grep -c 'error' "$TMP/err")" = 1 ] && grep -q -- "-n none" "$TMP/err"
+	check $? "lkvm run -n none -n user: usage error, exit 128"
 else
 	skip "builtin-run.c not written yet"
 	skip "builtin-run.c not written yet"

@@ -357,6 +357,12 @@ long ctl_info_encode(const struct ctl_info *info, u8 *out, size_t cap)
 	w_int(&w, info->uptime_ns, 8);
 	w_str(&w, info->name, CTL_NAME_MAX);
 	w_str(&w, info->kernel, CTL_PATH_MAX);
+	if (info->nr_macs > CTL_MAX_MACS)
+		return -1;
+	w_int(&w, info->nr_macs, 4);
+	for (u32 i = 0; i < info->nr_macs; i++)
+		for (int b = 0; b < 6; b++)
+			w_int(&w, info->macs[i][b], 1);
 	return w.over ? -1 : (long)w.len;
 }
 
@@ -372,6 +378,14 @@ int ctl_info_decode(const u8 *p, size_t len, struct ctl_info *info)
 	info->uptime_ns = r_int(&r, 8);
 	r_str(&r, info->name, CTL_NAME_MAX);
 	r_str(&r, info->kernel, CTL_PATH_MAX);
+	info->nr_macs = r_int(&r, 4);
+	if (info->nr_macs > CTL_MAX_MACS) {
+		r.err = true;
+		info->nr_macs = 0;
+	}
+	for (u32 i = 0; i < info->nr_macs; i++)
+		for (int b = 0; b < 6; b++)
+			info->macs[i][b] = (u8)r_int(&r, 1);
 	if (info->state > CTL_STATE_PAUSED)
 		r.err = true;
 	return r_done(&r) ? 0 : -EINVAL;

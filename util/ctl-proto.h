@@ -16,6 +16,7 @@
 #define CTL_MAX_PAYLOAD		65536		/* bytes, per message */
 #define CTL_NAME_MAX		64		/* guest name, bytes without NUL */
 #define CTL_PATH_MAX		1024		/* paths carried in messages */
+#define CTL_MAX_MACS		8		/* NIC MACs in an info reply */
 #define CTL_MAX_FDS		64		/* fds per STATS_FDS reply */
 #define CTL_ERRNO_MAX		4095		/* statuses are 0 or -1 .. -4095 */
 
@@ -87,6 +88,8 @@ struct ctl_info {
 	u64 uptime_ns;		/* since the guest started */
 	char name[CTL_NAME_MAX + 1];
 	char kernel[CTL_PATH_MAX + 1];
+	u32 nr_macs;		/* NICs, eth0 first (at most CTL_MAX_MACS) */
+	u8 macs[CTL_MAX_MACS][6];	/* their MAC addresses */
 };
 
 /* One STATS_FDS entry: which object the fd at the same position describes. */

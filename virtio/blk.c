@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include "util/log.h"
+#include "hv/kvm.h"
 #include "virtio/blk.h"
+#include "virtio/devices.h"
 
 #define BLK_MAX_DEVICES	16
 #define BLK_MAX_THREADS	4
@@ -365,4 +367,16 @@ fail:
 	disk_close(d);
 	b->disk = NULL;
 	return -1;
+}
+
+/* virtio/devtable.c's creator: vda, vdb, ... for the -d disks in order,
+ * one request queue per vCPU. */
+int virtio_blk_create(struct kvm *kvm)
+{
+	const struct vm_config *cfg = kvm->cfg;
+
+	for (int i = 0; i < cfg->nr_disks; i++)
+		if (virtio_blk_init(kvm, cfg->virtio_transport, cfg->disks[i], cfg->nr_cpus) < 0)
+			return -1;
+	return 0;
 }

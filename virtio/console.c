@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "hv/kvm.h"
 #include "virtio/devices.h"
 
 #define RX_QUEUE	0
@@ -161,4 +162,14 @@ int virtio_console_init(struct kvm *kvm, enum virtio_transport transport, int ou
 	tx_elem = virtq_elem_alloc(&vdev->vqs[TX_QUEUE]);
 	rx_elem = virtq_elem_alloc(&vdev->vqs[RX_QUEUE]);
 	return 0;
+}
+
+/* virtio/devtable.c's creator: hvc0 with --console virtio, on stdout. */
+int virtio_console_create(struct kvm *kvm)
+{
+	const struct vm_config *cfg = kvm->cfg;
+
+	if (cfg->console != CONSOLE_VIRTIO)
+		return 0;
+	return virtio_console_init(kvm, cfg->virtio_transport, STDOUT_FILENO);
 }

@@ -15,25 +15,25 @@
 
 #include "hv/kvm.h"
 #include "util/log.h"
-#include "virtio/transport.h"
 #include "virtio/virtio.h"
 
 #define DEFAULT_QUEUE_SIZE 256
 
 int virtio_transport_parse(const char *s, enum virtio_transport *out)
 {
-	if (!strcmp(s, "pci"))
-		*out = VIRTIO_TRANSPORT_PCI;
-	else if (!strcmp(s, "mmio"))
-		*out = VIRTIO_TRANSPORT_MMIO;
-	else
-		return -1;
-	return 0;
+	for (int t = 0; t < VIRTIO_NR_TRANSPORTS; t++) {
+		if (virtio_transports[t] && !strcmp(s, virtio_transports[t]->name)) {
+			*out = (enum virtio_transport)t;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 const char *virtio_transport_name(enum virtio_transport t)
 {
-	return t == VIRTIO_TRANSPORT_MMIO ? "mmio" : "pci";
+	return (unsigned int)t < VIRTIO_NR_TRANSPORTS && virtio_transports[t] ?
+	       virtio_transports[t]->name : "?";
 }
 
 int virtio_dev_init(struct kvm *kvm, struct virtio_device *vdev,
@@ -82,15 +82,16 @@ int virtio_dev_init(struct kvm *kvm, struct virtio_device *vdev,
 int virtio_dev_register(struct kvm *kvm, struct virtio_device *vdev,
 			enum virtio_transport transport)
 {
-	int ret;
+	const struct virtio_transport_ops *tops =
+		(unsigned int)transport < VIRTIO_NR_TRANSPORTS ? virtio_transports[transport] : NULL;
 
+	if (!tops || !tops->attach) {
+		pr_err("%s: no virtio transport %d", vdev->name, (int)transport);
+		return -1;
+	}
 	if (virtio_dev_init(kvm, vdev, &kvm->mem) < 0)
 		return -1;
-	if (transport == VIRTIO_TRANSPORT_MMIO)
-		ret = virtio_mmio_attach(kvm, vdev);
-	else
-		ret = virtio_pci_attach(kvm, vdev);
-	if (ret < 0)
+	if (tops->attach(kvm, vdev) < 0)
 		return -1;
 	if (virtio_dev_start_threads(vdev) < 0)
 		return -1;

@@ -9,6 +9,30 @@
 #include "virtio/virtio.h"
 
 /*
+ * One kind of virtio device `lkvm run` can create: @create reads
+ * kvm->cfg (hv/config.h) and creates as many devices of the kind as it
+ * asks for (none is fine). Returns 0, or -1 with an error logged.
+ */
+struct virtio_dev_type {
+	const char *name;
+	int (*create)(struct kvm *kvm);
+};
+
+/*
+ * virtio_devices_create - create every device kvm->cfg asks for, kind by
+ * kind in the order of virtio/devtable.c's table (which fixes their PCI
+ * slots and MMIO windows). Call before boot_load(): virtio-mmio devices
+ * go on the kernel command line. Returns 0, or -1 (error logged).
+ */
+int virtio_devices_create(struct kvm *kvm);
+
+/* The table's creators (one per device file). */
+int virtio_console_create(struct kvm *kvm);
+int virtio_rng_create(struct kvm *kvm);
+int virtio_blk_create(struct kvm *kvm);
+int virtio_net_create(struct kvm *kvm);
+
+/*
  * virtio_rng_init - an entropy device (ID 4) behind @transport whose
  * requests are filled from getrandom(2). Returns 0, or -1 (error logged).
  */

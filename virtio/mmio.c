@@ -332,7 +332,9 @@ static void vm_exit(struct virtio_device *vdev)
 	vm->ioeventfd = false;
 }
 
-static const struct virtio_transport_ops vm_ops = {
+const struct virtio_transport_ops virtio_mmio_transport = {
+	.name = "mmio",
+	.attach = virtio_mmio_attach,
 	.signal_queue = vm_signal_queue,
 	.signal_config = vm_signal_config,
 	.reset = vm_reset,
@@ -365,7 +367,7 @@ int virtio_mmio_attach(struct kvm *kvm, struct virtio_device *vdev)
 	vm->gsi = gsi;
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	vdev->transport = vm;
-	vdev->tops = &vm_ops;
+	vdev->tops = &virtio_mmio_transport;
 	snprintf(vdev->label, sizeof(vdev->label), "%s (mmio %#llx)", vdev->name,
 		 (unsigned long long)base);
 	if (bus_register(&kvm->mmio, base, VIRTIO_MMIO_SIZE, vdev->name, mmio_access, vm) < 0)

@@ -465,7 +465,9 @@ static void vp_exit(struct virtio_device *vdev)
 	msix_exit(&vp->msix);
 }
 
-static const struct virtio_transport_ops vp_ops = {
+const struct virtio_transport_ops virtio_pci_transport = {
+	.name = "pci",
+	.attach = virtio_pci_attach,
 	.signal_queue = vp_signal_queue,
 	.signal_config = vp_signal_config,
 	.reset = vp_reset,
@@ -484,7 +486,7 @@ int virtio_pci_attach(struct kvm *kvm, struct virtio_device *vdev)
 	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
 	pthread_mutex_init(&vp->irq_lock, NULL);
 	vdev->transport = vp;
-	vdev->tops = &vp_ops;
+	vdev->tops = &virtio_pci_transport;
 
 	dev->name = vdev->name;
 	dev->priv = vp;

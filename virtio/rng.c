@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "util/log.h"
+#include "hv/kvm.h"
 #include "virtio/devices.h"
 
 /* Largest amount handed out per request: keeps one request short. */
@@ -96,4 +97,15 @@ int virtio_rng_init(struct kvm *kvm, enum virtio_transport transport)
 	/* Used from the I/O thread once the driver is ready: no guest runs yet. */
 	rng_elem = virtq_elem_alloc(&vdev->vqs[0]);
 	return 0;
+}
+
+/* virtio/devtable.c's creator: one entropy device with --rng. */
+int virtio_rng_create(struct kvm *kvm)
+{
+	const struct vm_config *cfg = kvm->cfg;
+
+	if (!cfg->rng)
+		return 0;
+	return virtio_rng_init(kvm, cfg->rng_transport >= 0 ? cfg->rng_transport :
+			       cfg->virtio_transport);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The two virtio transports, as the core attaches a device to one.
+ * The two virtio transports: what each one's attach does, for
+ * virtio/transports.c's table and for tests that attach by hand.
  * Sources: virtio 1.2 sections 4.1 (virtio over PCI) and 4.2 (virtio over
  * MMIO, version 2).
  */
@@ -26,6 +27,10 @@ int virtio_pci_attach(struct kvm *kvm, struct virtio_device *vdev);
  * Returns 0, or -1 with an error logged (no window or IRQ left).
  */
 int virtio_mmio_attach(struct kvm *kvm, struct virtio_device *vdev);
+
+/* The transports' ops, as virtio/transports.c lists them. */
+extern const struct virtio_transport_ops virtio_pci_transport;
+extern const struct virtio_transport_ops virtio_mmio_transport;
 
 /*
  * virtio_mmio_reset_layout - forget the MMIO windows and IRQs handed out

@@ -61,7 +61,7 @@ struct kvm;
 #define VIRTIO_MAX_THREADS	16	/* I/O threads per device */
 #define VIRTIO_CONFIG_MAX	0x1000	/* bytes of device configuration space */
 
-enum virtio_transport { VIRTIO_TRANSPORT_PCI, VIRTIO_TRANSPORT_MMIO };
+enum virtio_transport { VIRTIO_TRANSPORT_PCI, VIRTIO_TRANSPORT_MMIO, VIRTIO_NR_TRANSPORTS };
 
 struct virtio_device;
 
@@ -106,8 +106,19 @@ struct virtio_dev_ops {
 	void (*exit)(struct virtio_device *vdev);
 };
 
-/* What a transport provides to the core. */
+/*
+ * What a transport provides to the core. Each transport (virtio/pci.c,
+ * virtio/mmio.c) fills one and virtio/transports.c lists them in
+ * virtio_transports[]; the core finds them there and names none.
+ */
 struct virtio_transport_ops {
+	const char *name;		/* "pci", "mmio": --virtio-transport's word */
+	/*
+	 * attach - give the initialized @vdev its register window, interrupt
+	 * and notifications on this transport, and set vdev->tops and
+	 * vdev->transport. Returns 0, or -1 with an error logged.
+	 */
+	int (*attach)(struct kvm *kvm, struct virtio_device *vdev);
 	/* Used-buffer interrupt for @vq (thread-safe, no vdev->lock needed). */
 	void (*signal_queue)(struct virtio_device *vdev, struct virtqueue *vq);
 	/* Configuration-change interrupt (thread-safe). */
@@ -118,6 +129,12 @@ struct virtio_transport_ops {
 	/* Release the transport (ioeventfds, bus ranges) at exit. */
 	void (*exit)(struct virtio_device *vdev);
 };
+
+/*
+ * virtio_transports - the transports, indexed by enum virtio_transport
+ * (virtio/transports.c: one line per transport).
+ */
+extern const struct virtio_transport_ops *const virtio_transports[VIRTIO_NR_TRANSPORTS];
 
 struct virtio_io_thread;
 

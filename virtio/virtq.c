@@ -302,6 +302,42 @@ void virtq_push(struct virtqueue *vq, const struct virtq_elem *elem, u32 len)
 	pthread_mutex_unlock(&vq->lock);
 }
 
+void virtq_push_many(struct virtqueue *vq, struct virtq_elem *const *elems,
+		     const u32 *lens, int n)
+{
+	pthread_mutex_lock(&vq->lock);
+	for (int i = 0; i < n; i++) {
+		volatile struct virtq_used_elem *ue;
+		u32 len = lens[i];
+
+		if (!vq->ready || elems[i]->gen != vq->gen)
+			break;
+		if (len > elems[i]->in_len)
+			len = (u32)elems[i]->in_len;
+		ue = (volatile struct virtq_used_elem *)(vq->used + 2) +
+		     ((vq->used_idx + i) & (vq->num - 1));
+		ue->id = elems[i]->head;
+		ue->len = len;
+		if (i == n - 1) {
+			vq->used_idx += (u16)n;
+			__atomic_store_n(&vq->used[1], vq->used_idx, __ATOMIC_RELEASE);
+		}
+	}
+	pthread_mutex_unlock(&vq->lock);
+}
+
+void virtq_unpop(struct virtqueue *vq, u32 gen, u16 n)
+{
+	pthread_mutex_lock(&vq->lock);
+	if (vq->ready && gen == vq->gen && n <= vq->nr_popped) {
+		vq->last_avail -= n;
+		vq->nr_popped -= n;
+		if (vq->event_idx)
+			set_avail_event(vq, vq->last_avail);
+	}
+	pthread_mutex_unlock(&vq->lock);
+}
+
 bool virtq_should_notify(struct virtqueue *vq)
 {
 	bool need;

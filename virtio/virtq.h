@@ -161,6 +161,23 @@ int virtq_pop(struct virtqueue *vq, struct virtq_elem *elem);
 void virtq_push(struct virtqueue *vq, const struct virtq_elem *elem, u32 len);
 
 /*
+ * virtq_push_many - return @n chains (@elems[i] with @lens[i] bytes
+ * written) through the used ring in this order, publishing the used index
+ * once at the end, so the driver sees all of them or none (virtio-net's
+ * merged receive buffers, virtio 1.2 5.1.6.4). Dropped like virtq_push()
+ * if the queue was reset since they were popped.
+ */
+void virtq_push_many(struct virtqueue *vq, struct virtq_elem *const *elems,
+		     const u32 *lens, int n);
+
+/*
+ * virtq_unpop - give back the last @n chains virtq_pop() took (generation
+ * @gen, from elem->gen), as if they had not been taken: they are popped
+ * again next time. Ignored if the queue was reset meanwhile.
+ */
+void virtq_unpop(struct virtqueue *vq, u32 gen, u16 n);
+
+/*
  * virtq_should_notify - does the driver want an interrupt for the buffers
  * pushed since the last call? VIRTQ_AVAIL_F_NO_INTERRUPT without
  * EVENT_IDX, used_event with it (2.7.7, 2.7.10). Updates the record of

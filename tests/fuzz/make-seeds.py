@@ -262,6 +262,53 @@ put("blk", "discard", blk([hdr(11, 0) + le("QII", 16, 8, 0)], [b"\xff"]))
 put("blk", "write-zeroes", blk([hdr(13, 0), le("QII", 2040, 8, 1)], [b"\xff"], ro=1))
 put("blk", "past-end", blk([hdr(0, 2047)], [bytes(1024) + b"\xff"]))
 
+# ---- virtio-net (fuzz-net.c: features, back end flag, then operations) -----
+
+NET_CSUM, NET_GUEST_CSUM, NET_MRG, NET_CTRL_VQ, NET_CTRL_RX = 1, 2, 1 << 15, 1 << 17, 1 << 18
+
+
+def ndesc(q, i, gpa, length, flags=0, nxt=0):
+    return le("BBBIHBB", 0, q, i, gpa, length, flags, nxt)
+
+
+def npub(q, head):
+    return le("BBB", 1, q, head)
+
+
+def nkick(q):
+    return le("BB", 2, q)
+
+
+def nrx(frame):
+    return le("BH", 3, len(frame)) + frame
+
+
+def nram(gpa, data):
+    return le("BIB", 4, gpa, len(data)) + data
+
+
+def nhdr(flags=0, gso=0, cstart=0, coff=0):
+    return le("BBHHHHH", flags, gso, 0, 0, cstart, coff, 0)
+
+
+ETH = bytes(range(60))
+put("net", "tx", le("IB", NET_CSUM, 0) + nram(0x80000, nhdr() + ETH) +
+    ndesc(1, 0, 0x80000, 72) + npub(1, 0) + nkick(1))
+put("net", "tx-csum-split", le("IB", NET_CSUM, 1) +
+    nram(0x80000, nhdr(1, 0, 34, 6) + ETH) + ndesc(1, 0, 0x80000, 20, 1, 1) +
+    ndesc(1, 1, 0x80014, 52) + npub(1, 0) + nkick(1))
+put("net", "rx", le("IB", NET_GUEST_CSUM, 0) + ndesc(0, 0, 0x90000, 1526, 2) + npub(0, 0) +
+    nkick(0) + nrx(ETH * 2))
+put("net", "rx-merged", le("IB", NET_MRG, 0) + ndesc(0, 0, 0x90000, 64, 2) +
+    ndesc(0, 1, 0x90100, 64, 2) + ndesc(0, 2, 0x90200, 64, 2) + npub(0, 0) + npub(0, 1) +
+    nrx(bytes(150)) + npub(0, 2) + nkick(0))
+put("net", "ctrl", le("IB", NET_CTRL_VQ | NET_CTRL_RX, 0) + nram(0x80000, b"\x00\x00\x01") +
+    ndesc(2, 0, 0x80000, 3, 1, 1) + ndesc(2, 1, 0x80100, 1, 2) + npub(2, 0) + nkick(2))
+put("net", "tx-flood", le("IB", NET_CSUM, 0) +
+    b"".join(ndesc(1, i, 0x80000, 4) + npub(1, i) for i in range(16)) + nkick(1) * 4 +
+    le("BI", 5, NET_CSUM) + nram(0x80000, nhdr() + ETH) + ndesc(1, 0, 0x80000, 72) +
+    npub(1, 0) + nkick(1))
+
 # ---- lkvm's exit accounting (hv/acct.h) ------------------------------------
 
 def acct(vcpus, ranges, ts=1000):
@@ -352,7 +399,8 @@ requests = b"".join([
 put("ctl", "requests", b"\x00\x00" + requests)
 put("ctl", "request-bad-version", b"\x00\x00" + msg(1, b"")[:4] + le("H", 2) + msg(1, b"")[6:])
 
-info = le("IIIQQ", 4321, 0, 2, 1 << 30, 5 * 10**9) + sstr(b"web") + sstr(b"/boot/vmlinuz")
+info = le("IIIQQ", 4321, 0, 2, 1 << 30, 5 * 10**9) + sstr(b"web") + sstr(b"/boot/vmlinuz") + \
+    le("I", 1) + b"\x52\x54\x00\x12\x34\x56"
 R, MORE = 1, 2
 put("ctl", "reply-info", b"\x01" + bytes([0]) + msg(1, info, R))
 put("ctl", "reply-fds", b"\x01" + bytes([9]) + msg(10, le("IIIIII", 3, 2, 0, 0, 1, 0), R))

@@ -8,7 +8,11 @@
 # 3. starts busybox acpid when the kernel has an input device (the ACPI
 #    power button through evdev), so `lkvm stop` powers the guest off;
 #    prints "lkvm-guest: init started (kernel K, N CPUs)";
-# 4. runs the command given on the kernel command line, if any, prints
+# 4. brings up lo and every ethN with busybox udhcpc (its hook script,
+#    written to /run/udhcpc.script, sets the address, the default route
+#    and /etc/resolv.conf) and prints "lkvm-guest: ethN: ADDR/LEN by DHCP"
+#    (or "lkvm-guest: ethN: no DHCP lease");
+# 5. runs the command given on the kernel command line, if any, prints
 #    "lkvm-guest: cmd exit status N" and powers off (poweroff -f);
 #    otherwise starts a login shell on the console and powers off when it
 #    exits.
@@ -61,6 +65,44 @@ if ls /dev/input/event* >/dev/null 2>&1; then
 fi
 
 echo "lkvm-guest: init started (kernel $kver, $(nproc) CPUs)"
+
+# Networking: udhcpc calls the hook with the event in $1 and the lease in
+# $interface, $ip, $mask (prefix length), $router and $dns. The first NIC
+# with a router gets the default route and names the DNS servers.
+cat > /run/udhcpc.script <<'EOF'
+#!/bin/sh
+case "$1" in
+deconfig)
+	ip addr flush dev "$interface"
+	ip link set "$interface" up
+	;;
+bound|renew)
+	ip addr flush dev "$interface"
+	ip addr add "$ip/${mask:-24}" dev "$interface"
+	if [ -n "$router" ] && ! ip route | grep -q '^default'; then
+		set -- $router
+		ip route add default via "$1" dev "$interface"
+		: > /etc/resolv.conf
+		for d in $dns; do echo "nameserver $d" >> /etc/resolv.conf; done
+	fi
+	echo "$ip/${mask:-24}" > "/run/dhcp-$interface"
+	;;
+esac
+exit 0
+EOF
+chmod 755 /run/udhcpc.script
+ip link set lo up 2>/dev/null
+for dev in /sys/class/net/eth*; do
+	[ -e "$dev" ] || continue
+	ifc=${dev##*/}
+	ip link set "$ifc" up
+	if udhcpc -i "$ifc" -s /run/udhcpc.script -q -n -t 5 -T 2 >/dev/null 2>&1 &&
+	   [ -s "/run/dhcp-$ifc" ]; then
+		echo "lkvm-guest: $ifc: $(cat "/run/dhcp-$ifc") by DHCP"
+	else
+		echo "lkvm-guest: $ifc: no DHCP lease"
+	fi
+done
 
 cmd=""
 set -f # the command line is data: no globbing

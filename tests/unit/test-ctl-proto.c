@@ -273,11 +273,14 @@ static void test_replies(void)
 
 	strcpy(in.name, "web-1");
 	strcpy(in.kernel, "/boot/vmlinuz");
+	in.nr_macs = 2;
+	memcpy(in.macs[1], "\x52\x54\x00\xab\xcd\xef", 6);
 	len = ctl_info_encode(&in, buf, sizeof(buf));
 	ok(len > 0 && ctl_info_decode(buf, len, &out) == 0 && out.pid == 1234 &&
 	   out.state == CTL_STATE_PAUSED && out.nr_vcpus == 4 && out.ram_size == 3 * SZ_1G &&
 	   out.uptime_ns == 5000000000ULL && !strcmp(out.name, "web-1") &&
-	   !strcmp(out.kernel, "/boot/vmlinuz"), "info reply: round trip");
+	   !strcmp(out.kernel, "/boot/vmlinuz") && out.nr_macs == 2 &&
+	   !memcmp(out.macs[1], "\x52\x54\x00\xab\xcd\xef", 6), "info reply: round trip");
 	is_int(ctl_info_decode(buf, len - 1, &out), -EINVAL, "info reply: one byte short");
 	is_int(ctl_info_decode(buf, len + 1, &out), -EINVAL, "info reply: trailing byte");
 	buf[4] = 7;

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The host side of bench/net, on 127.0.0.1; prints one number (0 on failure).
+
+    net-peer.py recv PORT       accept one connection, read to EOF: MB/s from
+                                the first byte to the last
+    net-peer.py send PORT MB    accept one connection, send MB MiB, wait for
+                                the peer to close: MB/s from accept to close
+    net-peer.py rtt PORT N      connect (retrying for 60 s), N one-byte round
+                                trips: median microseconds
+"""
+import socket
+import statistics
+import sys
+import time
+
+
+def listener(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(1)
+    s.settimeout(600)
+    return s
+
+
+def recv(port):
+    c, _ = listener(port).accept()
+    n, first, last = 0, None, None
+    while True:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        last = time.monotonic()
+        if first is None:
+            first = last
+        n += len(b)
+    return n / (1 << 20) / (last - first) if first and last > first else 0
+
+
+def send(port, mb):
+    c, _ = listener(port).accept()
+    t0 = time.monotonic()
+    chunk = bytes(1 << 20)
+    for _ in range(mb):
+        c.sendall(chunk)
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(4096):
+        pass
+    return mb / (time.monotonic() - t0)
+
+
+def rtt(port, n):
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            c = socket.create_connection(("127.0.0.1", port), 5)
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            c.sendall(b"x")
+            if c.recv(1) == b"x":
+                break
+            c.close()
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            return 0
+        time.sleep(0.5)
+    times = []
+    for _ in range(n):
+        t = time.monotonic()
+        c.sendall(b"x")
+        if c.recv(1) != b"x":
+            return 0
+        times.append(time.monotonic() - t)
+    return statistics.median(times) * 1e6
+
+
+def main():
+    mode, port = sys.argv[1], int(sys.argv[2])
+    try:
+        if mode == "recv":
+            v = recv(port)
+        elif mode == "send":
+            v = send(port, int(sys.argv[3]))
+        else:
+            v = rtt(port, int(sys.argv[3]))
+    except OSError:
+        v = 0
+    print("%.3f" % v)
+
+
+main()

@@ -1,0 +1,232 @@
+#!/bin/bash
+# tier: svm (see tests/lib/tier-exec)
+# linux-net.t - virtio-net seen from Linux guest user space (issue 10):
+#   boot 1 (PCI, -n user,hostfwd=... -n user): eth0 and eth1 get
+#           10.0.2.15 by DHCP (tests/linux/init.sh); the guest fetches a
+#           file of random bytes from an HTTP server on the host's
+#           127.0.0.1 through 10.0.2.2 and its sha256 matches; a host
+#           connection to the forwarded port reaches the guest's `nc -l`;
+#           a name resolves through 10.0.2.3 (skipped when this host,
+#           the L1 in nested runs, has no resolver);
+#   boot 2 (virtio-mmio, no -n: the default user NIC): DHCP and the fetch;
+#   boot 3 (-n none): no eth0;
+#   tap:    as root with /dev/net/tun, a tap in a network namespace the
+#           test makes: guest and namespace ping each other, with
+#           vhost-net (vhost=on) and without (vhost=off).
+# Guest: the small kernel with a fresh busybox initramfs, else the demo
+# guest. Runs where guest user space runs: natively on VMX/SVM hosts, in
+# scripts/nested-kvm's L1 elsewhere (tests/lib/tier-exec).
+set -u
+. "$(dirname "$0")/linux/lib.sh"
+
+need_kvm
+need_lkvm
+is_pvm && skip_all "guest user space cannot run on this PVM host (tests/lib/tier-exec runs this file nested)"
+command -v python3 >/dev/null || skip_all "python3 missing (the test's HTTP server and client)"
+
+logdir=${LKVM_OUT:+$LKVM_OUT/linux-tests}
+logdir=${logdir:-$(mktemp -d "${TMPDIR:-/tmp}/lkvm-linux-net.XXXXXX")}
+mkdir -p "$logdir"
+user_guest "$logdir"
+kernel=$KERNEL initrd=$INITRD
+
+# The L1 of scripts/nested-kvm has no network at all: lo must be up for
+# the host side's 127.0.0.1.
+ip link set lo up 2>/dev/null
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+www=$(mktemp -d "${TMPDIR:-/tmp}/lkvm-net-www.XXXXXX")
+server_pid=
+cleanup() {
+	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+	rm -rf "$www"
+	[ -z "${netns:-}" ] || ip netns del "$netns" 2>/dev/null
+}
+trap cleanup EXIT
+head -c 262144 /dev/urandom > "$www/blob"
+blob_sum=$(sha256sum < "$www/blob" | cut -d' ' -f1)
+http_port=$(free_port)
+python3 -m http.server --bind 127.0.0.1 --directory "$www" "$http_port" \
+	>"$logdir/linux-net-http.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+	python3 -c "import socket; socket.create_connection(('127.0.0.1', $http_port), 1)" \
+		2>/dev/null && break
+	sleep 0.2
+done
+
+# A name this host resolves, for the guest to look up through slirp.
+dns_name=
+for n in deb.debian.org debian.org localhost.localdomain; do
+	if timeout 10 getent ahostsv4 "$n" >/dev/null 2>&1 && [ "$n" != localhost.localdomain ]; then
+		dns_name=$n
+		break
+	fi
+done
+
+# cmd64 TEXT: TEXT as the init's lkvm.cmd64= word.
+cmd64() { printf 'lkvm.cmd64=%s' "$(printf '%s' "$1" | base64 -w0)"; }
+base="console=ttyS0 panic=-1 $(nested_cmdline)"
+fetch="wget -q -O /tmp/blob http://10.0.2.2:$http_port/blob && echo net-sum=\$(sha256sum /tmp/blob | cut -d' ' -f1)"
+
+plan 19
+diag "kernel $kernel; logs in $logdir"
+
+# 1. Two user NICs over PCI, a fetch, a forward, DNS.
+fwd_port=$(free_port)
+token=lkvm-net-$$-$RANDOM$RANDOM
+log=$logdir/linux-net-user.log
+dns_cmd=
+[ -z "$dns_name" ] ||
+	dns_cmd="if nslookup $dns_name 10.0.2.3 >/tmp/ns 2>&1; then echo net-dns-ok; else echo net-dns-failed; cat /tmp/ns; fi"
+guest_cmd="echo net-ifs=\$(ls /sys/class/net | tr '\n' ' ')
+echo net-macs=\$(cat /sys/class/net/eth0/address),\$(cat /sys/class/net/eth1/address)
+$fetch
+$dns_cmd
+echo net-listening
+timeout 120 nc -l -p 8080 </dev/null >/tmp/got
+echo net-got=\$(cat /tmp/got)"
+BOOT_NO_RETRY=1 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-net-$$" \
+	--virtio-transport pci -n "user,hostfwd=tcp::$fwd_port-:8080" -n user \
+	-p "$base $(cmd64 "$guest_cmd")" &
+boot=$!
+# The forward: once the guest listens, send the token from the host; and
+# meanwhile lkvm list --json names the guest's MACs.
+sent=1 list_macs=
+for _ in $(seq 600); do
+	kill -0 "$boot" 2>/dev/null || break
+	if log_has "$log" 'net-listening'; then
+		list_macs=$("$LKVM" list --json 2>/dev/null | python3 -c "
+import json, sys
+for g in json.load(sys.stdin):
+    if g['name'] == 'linux-net-$$':
+        print(','.join(g.get('macs', [])))")
+		for _ in $(seq 20); do
+			python3 -c "
+import socket, sys
+s = socket.create_connection(('127.0.0.1', $fwd_port), 5)
+s.sendall(b'$token')
+s.close()" 2>/dev/null && { sent=0; break; }
+			sleep 1
+		done
+		break
+	fi
+	sleep 0.5
+done
+wait "$boot"
+BOOT_STATUS=$(cat "$log.status" 2>/dev/null || echo unknown)
+ok_log "$log" 'lkvm-guest: eth0: 10\.0\.2\.15/24 by DHCP' "eth0 gets 10.0.2.15/24 by DHCP"
+ok_log "$log" 'lkvm-guest: eth1: 10\.0\.2\.15/24 by DHCP' "two -n user: eth1 gets its own lease"
+ok_log "$log" 'net-ifs=.*eth0 eth1' "... the guest has eth0 and eth1"
+st=1
+[ -n "$list_macs" ] && log_has "$log" "net-macs=$list_macs\$" &&
+	[ "${list_macs%%,*}" != "${list_macs#*,}" ] && st=0
+tap_ok "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC"
+[ "$st" = 0 ] || diag "    list --json: '$list_macs'; guest: $(log_line "$log" 'net-macs=')"
+ok_log "$log" "net-sum=$blob_sum" "a file from the host's 127.0.0.1 through 10.0.2.2: sha256 matches"
+tap_ok "$sent" "the host connects to the forwarded 127.0.0.1:$fwd_port"
+ok_log "$log" "net-got=$token" "... and the guest's nc -l on port 8080 gets the token"
+if [ -n "$dns_name" ]; then
+	ok_log "$log" 'net-dns-ok' "the guest resolves $dns_name through 10.0.2.3"
+else
+	tap_skip "the guest resolves a name through 10.0.2.3" "this host has no working resolver (the L1 of nested runs has no network)"
+fi
+ok_status "$BOOT_STATUS" 0 "... and powers off (status 0)"
+[ "$TAP_FAILED" = 0 ] || dump_tail "$log" 40
+
+# 2. The default NIC (no -n) over virtio-mmio.
+failed=$TAP_FAILED
+log=$logdir/linux-net-mmio.log
+boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-net-$$" \
+	--virtio-transport mmio -p "$base $(cmd64 "$fetch")"
+ok_log "$log" 'lkvm-guest: eth0: 10\.0\.2\.15/24 by DHCP' "no -n: one user NIC; over virtio-mmio it gets 10.0.2.15 by DHCP"
+ok_log "$log" "net-sum=$blob_sum" "... and fetches the file intact"
+[ "$TAP_FAILED" = "$failed" ] || dump_tail "$log" 40
+
+# 3. -n none: no NIC.
+failed=$TAP_FAILED
+log=$logdir/linux-net-none.log
+boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-net-$$" -n none \
+	-p "$base $(cmd64 "echo net-none-ifs=\$(ls /sys/class/net | tr '\n' ' ')")"
+ok_log "$log" 'net-none-ifs=lo *$' "-n none: the guest has no eth0, only lo"
+ok_status "$BOOT_STATUS" 0 "... and powers off (status 0)"
+[ "$TAP_FAILED" = "$failed" ] || dump_tail "$log" 40
+
+# 4. tap in a network namespace.
+why=
+if [ "$(id -u)" != 0 ]; then
+	why="not root"
+elif [ ! -c /dev/net/tun ]; then
+	why="no /dev/net/tun"
+elif ! command -v ip >/dev/null; then
+	why="no ip(8)"
+fi
+# ping(8), or busybox's (the nested L1 runs the host's programs, which may
+# lack iputils-ping)
+ping=ping
+command -v ping >/dev/null || ping="busybox ping"
+netns=
+if [ -z "$why" ]; then
+	netns=lkvm-net-$$
+	tapdev=lkvmtap$$
+	tapdev=${tapdev:0:15}
+	if ! { ip netns add "$netns" && ip -n "$netns" link set lo up &&
+		ip -n "$netns" tuntap add dev "$tapdev" mode tap &&
+		ip -n "$netns" addr add 10.0.3.1/24 dev "$tapdev" &&
+		ip -n "$netns" link set "$tapdev" up; } 2>"$logdir/linux-net-netns.log"; then
+		why="cannot make a tap in a network namespace: $(tail -n1 "$logdir/linux-net-netns.log")"
+	fi
+fi
+if [ -n "$why" ]; then
+	for m in vhost=on vhost=off; do
+		for d in "the guest pings the namespace" "the namespace pings the guest" \
+			"says how frames move"; do
+			tap_skip "tap,$m: $d" "$why"
+		done
+	done
+else
+	# /dev/net/tun finds a tap by name in the caller's namespace: lkvm
+	# runs inside $netns, through a wrapper boot_log can call.
+	wrap=$logdir/lkvm-in-netns
+	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$netns" "$LKVM" > "$wrap"
+	chmod 755 "$wrap"
+	for m in vhost=on vhost=off; do
+		failed=$TAP_FAILED
+		log=$logdir/linux-net-tap-${m#vhost=}.log
+		LKVM=$wrap BOOT_NO_RETRY=1 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 \
+			--name "linux-net-$$" --loglevel info -n "tap,ifname=$tapdev,$m" \
+			-p "$base $(cmd64 "ip addr add 10.0.3.2/24 dev eth0
+ping -c 3 -W 5 10.0.3.1 >/tmp/ping 2>&1 && echo net-tap-ping-ok || cat /tmp/ping
+echo net-tap-ready
+timeout 120 nc -l -p 9000 </dev/null >/dev/null")" &
+		boot=$!
+		pinged=1
+		for _ in $(seq 600); do
+			kill -0 "$boot" 2>/dev/null || break
+			if log_has "$log" 'net-tap-ready'; then
+				ip netns exec "$netns" $ping -c 3 -W 5 10.0.3.2 \
+					>"$log.ping" 2>&1 && pinged=0
+				# let the guest's nc -l return: the boot ends
+				ip netns exec "$netns" python3 -c "
+import socket
+socket.create_connection(('10.0.3.2', 9000), 10).close()" 2>/dev/null
+				break
+			fi
+			sleep 0.5
+		done
+		wait "$boot"
+		ok_log "$log" 'net-tap-ping-ok' "tap,$m: the guest pings the namespace (10.0.3.1)"
+		tap_ok "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)"
+		if [ "$m" = vhost=on ]; then
+			ok_log "$log.err" 'tap: vhost-net moves the frames' "tap,$m: says vhost-net moves the frames"
+		else
+			ok_log "$log.err" 'tap: vhost=off: plain tap' "tap,$m: says frames go through lkvm"
+		fi
+		[ "$TAP_FAILED" = "$failed" ] || { dump_tail "$log" 40; cat "$log.ping" 2>/dev/null | sed 's/^/# /'; }
+	done
+fi
+tap_done

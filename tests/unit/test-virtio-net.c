@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio/net.c against a fake driver (rings in a malloc'd guest RAM, so
+ * ASan sees any access outside it) and a fake back end that records what
+ * it is sent: configuration and features, transmit with and without the
+ * back end's header, checksum completion, receive with and without
+ * MRG_RXBUF (merging, short buffers, holding frames for a full queue),
+ * the control queue, and every hostile case of virtio 1.2 section 5.1.6
+ * (each must put the device into DEVICE_NEEDS_RESET with one config
+ * interrupt and send nothing), including a flood of bad transmit chains
+ * after which a reset brings the device back. No /dev/kvm, no threads.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/kvm.h"
+#include "tests/tap.h"
+#include "util/log.h"
+#include "virtio/net.h"
+
+#define RAM_SIZE	(1024 * 1024)
+#define QNUM		16
+#define RING_GPA(q)	(0x10000ULL * ((q) + 1))	/* desc; avail +0x1000; used +0x2000 */
+#define BUF_GPA		0x80000ULL
+
+static u8 *ram;
+static struct guest_mem mem;
+static struct net_dev *nd;
+static int nr_queue_irqs, nr_config_irqs;
+
+static void t_signal_queue(struct virtio_device *d, struct virtqueue *vq) { nr_queue_irqs++; }
+static void t_signal_config(struct virtio_device *d) { nr_config_irqs++; }
+
+static const struct virtio_transport_ops tops = {
+	.signal_queue = t_signal_queue,
+	.signal_config = t_signal_config,
+};
+
+/* ---- the fake back end ---------------------------------------------------- */
+
+static u8 sent[4][2048];
+static size_t sent_len[4];
+static int nr_sent, nr_rx_ready, offload = -1;
+
+static int fb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		if (nr_sent < 4 && len + iov[i].iov_len <= sizeof(sent[0]))
+			memcpy(sent[nr_sent] + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	if (nr_sent < 4)
+		sent_len[nr_sent] = len;
+	nr_sent++;
+	return 0;
+}
+
+static void fb_rx_ready(struct net_backend *be) { nr_rx_ready++; }
+static void fb_set_offload(struct net_backend *be, bool csum) { offload = csum; }
+static void fb_close(struct net_backend *be) { }
+
+/* A back end that moves frames itself (vhost-net's contract). */
+static int nr_rings_start, nr_rings_stop;
+static u64 rings_features;
+
+static int fb_rings_start(struct net_backend *be, const struct guest_mem *m, u64 features,
+			  struct virtqueue *rx, struct virtqueue *tx, const int call_fd[2])
+{
+	nr_rings_start++;
+	rings_features = features;
+	return rx->index == NET_RXQ && tx->index == NET_TXQ && call_fd[0] >= 0 ? 0 : -1;
+}
+
+static void fb_rings_stop(struct net_backend *be) { nr_rings_stop++; }
+
+static const struct net_backend_ops fb_rings_ops = {
+	.name = "fake-vhost",
+	.send = fb_send,
+	.rx_ready = fb_rx_ready,
+	.set_offload = fb_set_offload,
+	.rings_start = fb_rings_start,
+	.rings_stop = fb_rings_stop,
+	.close = fb_close,
+};
+
+static const struct net_backend_ops fb_ops = {
+	.name = "fake",
+	.send = fb_send,
+	.rx_ready = fb_rx_ready,
+	.set_offload = fb_set_offload,
+	.close = fb_close,
+};
+static struct net_backend fb = { .ops = &fb_ops, .desc = "fake" };
+
+/* ---- the driver's side ------------------------------------------------------ */
+
+static u16 avail_idx[NET_NR_QUEUES];
+static u16 next_desc[NET_NR_QUEUES];
+
+static u16 *g_avail(int q) { return (u16 *)(ram + RING_GPA(q) + 0x1000); }
+static u16 *g_used(int q) { return (u16 *)(ram + RING_GPA(q) + 0x2000); }
+static u16 g_used_idx(int q) { return g_used(q)[1]; }
+static u32 g_used_len(int q, int i) { return ((u32 *)(g_used(q) + 2))[2 * (i % QNUM) + 1]; }
+static u32 g_used_id(int q, int i) { return ((u32 *)(g_used(q) + 2))[2 * (i % QNUM)]; }
+
+static void g_desc(int q, int i, u64 addr, u32 len, u16 flags, u16 next)
+{
+	struct virtq_desc d = { addr, len, flags, next };
+
+	memcpy(ram + RING_GPA(q) + 16 * i, &d, sizeof(d));
+}
+
+/* Post a chain on queue @q of @n parts (@gpa[i], @len[i], writable if
+ * @w[i]); returns its head. Descriptors are handed out round robin. */
+static u16 g_chain(int q, int n, const u64 *gpa, const u32 *len, const bool *w)
+{
+	u16 head = next_desc[q];
+
+	for (int i = 0; i < n; i++) {
+		u16 d = (u16)((head + i) % QNUM);
+
+		g_desc(q, d, gpa[i], len[i], (u16)((w[i] ? VIRTQ_DESC_F_WRITE : 0) |
+			(i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)), (u16)((d + 1) % QNUM));
+	}
+	next_desc[q] = (u16)((head + n) % QNUM);
+	g_avail(q)[2 + avail_idx[q] % QNUM] = head;
+	g_avail(q)[1] = ++avail_idx[q];
+	return head;
+}
+
+/* One buffer of @len bytes at @gpa: writable for receive, readable else. */
+static u16 g_buf(int q, u64 gpa, u32 len, bool writable)
+{
+	return g_chain(q, 1, &gpa, &len, &writable);
+}
+
+/* Reset the device and bring all three queues up with @features. */
+static void bring_up(u64 features)
+{
+	u8 s = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+
+	pthread_mutex_lock(&nd->vdev.lock);
+	virtio_set_status_locked(&nd->vdev, 0);
+	memset(ram + RING_GPA(0), 0, 0x30000 + 0x10000);
+	memset(avail_idx, 0, sizeof(avail_idx));
+	memset(next_desc, 0, sizeof(next_desc));
+	virtio_set_status_locked(&nd->vdev, s);
+	features |= VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	virtio_set_driver_features_locked(&nd->vdev, 0, (u32)features);
+	virtio_set_driver_features_locked(&nd->vdev, 1, (u32)(features >> 32));
+	virtio_set_status_locked(&nd->vdev, s | VIRTIO_STATUS_FEATURES_OK);
+	for (int q = 0; q < NET_NR_QUEUES; q++) {
+		struct virtqueue *vq = &nd->vdev.vqs[q];
+
+		vq->num = QNUM;
+		vq->desc_gpa = RING_GPA(q);
+		vq->avail_gpa = RING_GPA(q) + 0x1000;
+		vq->used_gpa = RING_GPA(q) + 0x2000;
+		virtio_queue_enable_locked(&nd->vdev, vq);
+	}
+	virtio_set_status_locked(&nd->vdev, s | VIRTIO_STATUS_FEATURES_OK |
+				 VIRTIO_STATUS_DRIVER_OK);
+	pthread_mutex_unlock(&nd->vdev.lock);
+	nr_queue_irqs = nr_config_irqs = nr_sent = nr_rx_ready = 0;
+	nd->rx_dropped = nd->rx_frames = nd->tx_frames = nd->tx_dropped = 0;
+}
+
+static void notify(int q)
+{
+	nd->vdev.ops->queue_notify(&nd->vdev, &nd->vdev.vqs[q]);
+}
+
+static bool needs_reset(void)
+{
+	return virtio_status(&nd->vdev) & VIRTIO_STATUS_NEEDS_RESET;
+}
+
+#define F(b) VIRTIO_BIT(VIRTIO_NET_F_##b)
+
+/* A header at @gpa followed by a frame of @flen bytes (pattern @seed). */
+static void g_packet(u64 gpa, u8 flags, u8 gso, u16 cstart, u16 coff, u32 flen, u8 seed)
+{
+	struct virtio_net_hdr h = { .flags = flags, .gso_type = gso, .csum_start = cstart,
+				    .csum_offset = coff };
+
+	memcpy(ram + gpa, &h, sizeof(h));
+	for (u32 i = 0; i < flen; i++)
+		ram[gpa + VIRTIO_NET_HDR_BYTES + i] = (u8)(seed + i);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_config(void)
+{
+	struct virtio_net_config c;
+	u64 off = nd->vdev.offered;
+
+	memcpy(&c, nd->vdev.config, sizeof(c));
+	ok(!memcmp(c.mac, "\x52\x54\x00\x01\x02\x03", 6) && c.status == VIRTIO_NET_S_LINK_UP &&
+	   c.mtu == 1500 && c.max_virtqueue_pairs == 1 && nd->vdev.config_size == 12,
+	   "config: MAC, link up, MTU 1500, one pair");
+	ok((off & F(MAC)) && (off & F(MTU)) && (off & F(STATUS)) && (off & F(CSUM)) &&
+	   (off & F(GUEST_CSUM)) && (off & F(MRG_RXBUF)) && (off & F(CTRL_VQ)) &&
+	   (off & F(CTRL_RX)) && nd->vdev.device_id == VIRTIO_ID_NET && nd->vdev.nr_queues == 3,
+	   "features: MAC MTU STATUS CSUM GUEST_CSUM MRG_RXBUF CTRL_VQ CTRL_RX; 3 queues");
+	bring_up(F(CTRL_RX));
+	ok(!(virtio_status(&nd->vdev) & VIRTIO_STATUS_FEATURES_OK),
+	   "CTRL_RX without CTRL_VQ is refused at FEATURES_OK");
+	bring_up(F(GUEST_CSUM));
+	ok(offload == 1, "DRIVER_OK tells the back end GUEST_CSUM was accepted");
+	bring_up(0);
+	ok(offload == 0, "... or not");
+}
+
+static void test_tx(void)
+{
+	u16 cs;
+	u32 sum = 0;
+
+	fb.vnet_hdr = false;
+	bring_up(F(CSUM));
+	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 7);
+	/* header and the first 4 bytes, then the rest */
+	g_chain(NET_TXQ, 2, (u64[]){ BUF_GPA, BUF_GPA + 16 }, (u32[]){ 16, 56 },
+		(bool[]){ false, false });
+	notify(NET_TXQ);
+	ok(nr_sent == 1 && sent_len[0] == 60 && sent[0][0] == 7 && sent[0][59] == (u8)(7 + 59) &&
+	   g_used_idx(NET_TXQ) == 1 && g_used_len(NET_TXQ, 0) == 0 && nr_queue_irqs == 1,
+	   "TX: a frame split over two descriptors goes out without the header; used, interrupt");
+
+	/* NEEDS_CSUM: a checksum over bytes 34.. stored at 34 + 6 */
+	g_packet(BUF_GPA, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 34, 6, 61, 3);
+	ram[BUF_GPA + 12 + 40] = ram[BUF_GPA + 12 + 41] = 0;	/* pseudo-header sum 0 */
+	g_buf(NET_TXQ, BUF_GPA, 12 + 61, false);
+	notify(NET_TXQ);
+	for (u32 i = 34; i < 61; i += 2)
+		sum += (u32)sent[1][i] << 8 | (i + 1 < 61 ? sent[1][i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	memcpy(&cs, &sent[1][40], 2);
+	ok(nr_sent == 2 && sum == 0xffff && cs != 0, "TX NEEDS_CSUM: the device finishes the checksum (odd length)");
+
+	fb.vnet_hdr = true;
+	g_packet(BUF_GPA, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 14, 16, 60, 1);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	notify(NET_TXQ);
+	ok(nr_sent == 3 && sent_len[2] == 72 && sent[2][0] == VIRTIO_NET_HDR_F_NEEDS_CSUM &&
+	   sent[2][12] == 1, "TX to a back end with headers: the header goes along");
+	fb.vnet_hdr = false;
+	ok(!needs_reset() && nd->tx_frames == 3, "... and the device is fine");
+}
+
+/* One hostile transmit chain, built by @post, must fault the device. */
+static void tx_bad(const char *what, void (*post)(void))
+{
+	bring_up(F(CSUM));
+	post();
+	notify(NET_TXQ);
+	ok(needs_reset() && nr_config_irqs == 1 && nr_sent == 0 && g_used_idx(NET_TXQ) == 0,
+	   "TX hostile: %s -> NEEDS_RESET, one config interrupt, nothing sent", what);
+}
+
+static void p_writable(void)
+{
+	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 0);
+	g_chain(NET_TXQ, 2, (u64[]){ BUF_GPA, BUF_GPA + 0x1000 }, (u32[]){ 72, 10 },
+		(bool[]){ false, true });
+}
+static void p_short_hdr(void) { g_buf(NET_TXQ, BUF_GPA, 8, false); }
+static void p_short_frame(void) { g_packet(BUF_GPA, 0, 0, 0, 0, 13, 0); g_buf(NET_TXQ, BUF_GPA, 25, false); }
+static void p_long_frame(void) { g_packet(BUF_GPA, 0, 0, 0, 0, 1600, 0); g_buf(NET_TXQ, BUF_GPA, 1612, false); }
+static void p_gso(void) { g_packet(BUF_GPA, 0, 1, 0, 0, 60, 0); g_buf(NET_TXQ, BUF_GPA, 72, false); }
+static void p_flags(void)
+{
+	g_packet(BUF_GPA, VIRTIO_NET_HDR_F_DATA_VALID, 0, 0, 0, 60, 0);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+}
+static void p_csum_past(void)
+{
+	g_packet(BUF_GPA, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 50, 9, 60, 0);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+}
+static void p_csum_wrap(void)
+{
+	g_packet(BUF_GPA, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 0xffff, 0xffff, 60, 0);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+}
+static void p_outside(void) { g_buf(NET_TXQ, RAM_SIZE - 8, 72, false); }
+
+static void test_tx_hostile(void)
+{
+	tx_bad("a device-writable descriptor", p_writable);
+	tx_bad("8 bytes, shorter than the header", p_short_hdr);
+	tx_bad("a 13-byte frame", p_short_frame);
+	tx_bad("a 1600-byte frame (MTU 1500)", p_long_frame);
+	tx_bad("gso_type TCPV4 without GSO", p_gso);
+	tx_bad("DATA_VALID on transmit", p_flags);
+	tx_bad("a checksum field past the frame", p_csum_past);
+	tx_bad("csum_start and csum_offset 0xffff", p_csum_wrap);
+	tx_bad("a buffer past the end of guest RAM", p_outside);
+
+	bring_up(0);
+	g_packet(BUF_GPA, VIRTIO_NET_HDR_F_NEEDS_CSUM, 0, 14, 6, 60, 0);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	notify(NET_TXQ);
+	ok(needs_reset() && nr_sent == 0, "TX hostile: NEEDS_CSUM without VIRTIO_NET_F_CSUM");
+
+	/* a flood: a full ring of bad chains, kicked again and again */
+	bring_up(F(CSUM));
+	for (int i = 0; i < QNUM; i++)
+		g_buf(NET_TXQ, BUF_GPA, 4, false);
+	for (int i = 0; i < 100; i++)
+		notify(NET_TXQ);
+	ok(needs_reset() && nr_config_irqs == 1 && nr_sent == 0 && g_used_idx(NET_TXQ) == 0,
+	   "TX flood of bad chains: one fault, one interrupt, nothing sent or used");
+	bring_up(F(CSUM));
+	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 9);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	notify(NET_TXQ);
+	ok(!needs_reset() && nr_sent == 1 && sent[0][0] == 9,
+	   "... and after the driver's reset the device sends again");
+}
+
+static void test_rx(void)
+{
+	u8 frame[200];
+	struct virtio_net_hdr h;
+	bool okay = true;
+
+	for (int i = 0; i < (int)sizeof(frame); i++)
+		frame[i] = (u8)(i * 3);
+	fb.vnet_hdr = false;
+
+	/* before DRIVER_OK: dropped */
+	pthread_mutex_lock(&nd->vdev.lock);
+	virtio_set_status_locked(&nd->vdev, 0);
+	pthread_mutex_unlock(&nd->vdev.lock);
+	ok(net_dev_rx(nd, frame, 100), "RX before the driver is ready: taken (and dropped)");
+
+	bring_up(0);
+	g_buf(NET_RXQ, BUF_GPA, 1526, true);
+	ok(net_dev_rx(nd, frame, 100) && g_used_idx(NET_RXQ) == 1 &&
+	   g_used_len(NET_RXQ, 0) == 112 && nr_queue_irqs == 1, "RX: a 100-byte frame uses 112 bytes");
+	memcpy(&h, ram + BUF_GPA, sizeof(h));
+	ok(h.num_buffers == 1 && h.flags == 0 && h.gso_type == 0 &&
+	   !memcmp(ram + BUF_GPA + 12, frame, 100), "... header (num_buffers 1) and frame intact");
+
+	/* too small a buffer without MRG_RXBUF: the frame is dropped, the
+	 * buffer kept for the next frame */
+	g_buf(NET_RXQ, BUF_GPA, 50, true);
+	ok(net_dev_rx(nd, frame, 100) && g_used_idx(NET_RXQ) == 1 && nd->rx_dropped == 1,
+	   "RX: a frame larger than the buffer is dropped, the buffer kept");
+	ok(net_dev_rx(nd, frame, 30) && g_used_idx(NET_RXQ) == 2 && g_used_len(NET_RXQ, 1) == 42,
+	   "... and used by the next frame that fits");
+
+	/* merged buffers */
+	bring_up(F(MRG_RXBUF));
+	for (int i = 0; i < 4; i++)
+		g_buf(NET_RXQ, BUF_GPA + 0x100 * i, 64, true);
+	ok(net_dev_rx(nd, frame, 150) && g_used_idx(NET_RXQ) == 3 && g_used_len(NET_RXQ, 0) == 64 &&
+	   g_used_len(NET_RXQ, 1) == 64 && g_used_len(NET_RXQ, 2) == 34 &&
+	   g_used_id(NET_RXQ, 0) == 0 && g_used_id(NET_RXQ, 2) == 2,
+	   "MRG_RXBUF: 162 bytes over three 64-byte buffers, in order");
+	memcpy(&h, ram + BUF_GPA, sizeof(h));
+	okay = h.num_buffers == 3 && !memcmp(ram + BUF_GPA + 12, frame, 52) &&
+	       !memcmp(ram + BUF_GPA + 0x100, frame + 52, 64) &&
+	       !memcmp(ram + BUF_GPA + 0x200, frame + 116, 34);
+	ok(okay, "... num_buffers 3 and the frame reassembles");
+
+	/* not enough buffers yet: the frame waits, the buffers are given back */
+	ok(net_dev_rx(nd, frame, 150) && g_used_idx(NET_RXQ) == 3 && nd->pend_count == 1,
+	   "MRG_RXBUF: one buffer left for three: the frame is held, nothing used");
+	g_buf(NET_RXQ, BUF_GPA + 0x400, 64, true);
+	g_buf(NET_RXQ, BUF_GPA + 0x500, 64, true);
+	notify(NET_RXQ);
+	ok(g_used_idx(NET_RXQ) == 6 && nd->pend_count == 0 && nr_rx_ready == 1 &&
+	   g_used_id(NET_RXQ, 3) == 3, "... delivered once the driver posts more, back end told");
+
+	/* a hold that fills up */
+	bring_up(0);
+	for (int i = 0; i < VIRTIO_NET_PENDING; i++)
+		okay = net_dev_rx(nd, frame, 60) && okay;
+	ok(okay && !net_dev_rx(nd, frame, 60), "RX: %d frames are held, then the back end must wait",
+	   VIRTIO_NET_PENDING);
+	bring_up(0);
+	ok(nd->pend_count == 0, "... a reset drops the held frames");
+
+	/* a frame from a back end with headers: flags kept only with GUEST_CSUM */
+	fb.vnet_hdr = true;
+	{
+		u8 pkt[12 + 60] = { VIRTIO_NET_HDR_F_DATA_VALID };
+
+		memcpy(pkt + 12, frame, 60);
+		g_buf(NET_RXQ, BUF_GPA, 1526, true);
+		net_dev_rx(nd, pkt, sizeof(pkt));
+		ok(g_used_len(NET_RXQ, 0) == 72 && ram[BUF_GPA] == 0 && ram[BUF_GPA + 12] == frame[0],
+		   "RX from a tap without GUEST_CSUM: DATA_VALID cleared");
+		bring_up(F(GUEST_CSUM));
+		g_buf(NET_RXQ, BUF_GPA, 1526, true);
+		net_dev_rx(nd, pkt, sizeof(pkt));
+		ok(ram[BUF_GPA] == VIRTIO_NET_HDR_F_DATA_VALID, "... and kept with it");
+		pkt[1] = 1;	/* GSO, never negotiated */
+		g_buf(NET_RXQ, BUF_GPA, 1526, true);
+		ok(net_dev_rx(nd, pkt, sizeof(pkt)) && g_used_idx(NET_RXQ) == 1 && nd->rx_dropped == 1,
+		   "... a GSO frame from the back end is dropped");
+	}
+	fb.vnet_hdr = false;
+
+	/* hostile receive buffers */
+	bring_up(0);
+	g_buf(NET_RXQ, BUF_GPA, 1526, false);
+	ok(net_dev_rx(nd, frame, 60) && needs_reset() && g_used_idx(NET_RXQ) == 0,
+	   "RX hostile: a device-readable buffer -> NEEDS_RESET");
+	bring_up(F(MRG_RXBUF));
+	g_buf(NET_RXQ, BUF_GPA, 64, true);
+	g_buf(NET_RXQ, BUF_GPA + 0x100, 8, true);
+	ok(net_dev_rx(nd, frame, 100) && needs_reset() && g_used_idx(NET_RXQ) == 0,
+	   "RX hostile: a merged buffer shorter than the header -> NEEDS_RESET");
+	ok(net_dev_rx(nd, frame, 100), "... later frames are dropped while it is broken");
+}
+
+static void test_ctrl(void)
+{
+	bring_up(F(CTRL_VQ) | F(CTRL_RX));
+	ram[BUF_GPA] = VIRTIO_NET_CTRL_RX;
+	ram[BUF_GPA + 1] = 0;	/* PROMISC */
+	ram[BUF_GPA + 2] = 1;
+	ram[BUF_GPA + 0x100] = 0xaa;
+	g_chain(NET_CTRLQ, 2, (u64[]){ BUF_GPA, BUF_GPA + 0x100 }, (u32[]){ 3, 1 },
+		(bool[]){ false, true });
+	ram[BUF_GPA + 0x200] = VIRTIO_NET_CTRL_MAC;
+	ram[BUF_GPA + 0x201] = 0;	/* MAC_TABLE_SET */
+	memset(ram + BUF_GPA + 0x202, 0, 8);
+	ram[BUF_GPA + 0x300] = 0xaa;
+	g_chain(NET_CTRLQ, 2, (u64[]){ BUF_GPA + 0x200, BUF_GPA + 0x300 }, (u32[]){ 10, 1 },
+		(bool[]){ false, true });
+	ram[BUF_GPA + 0x400] = 4;	/* MQ: not offered */
+	ram[BUF_GPA + 0x401] = 0;
+	ram[BUF_GPA + 0x500] = 0xaa;
+	g_chain(NET_CTRLQ, 2, (u64[]){ BUF_GPA + 0x400, BUF_GPA + 0x500 }, (u32[]){ 4, 1 },
+		(bool[]){ false, true });
+	notify(NET_CTRLQ);
+	ok(g_used_idx(NET_CTRLQ) == 3 && ram[BUF_GPA + 0x100] == VIRTIO_NET_OK &&
+	   ram[BUF_GPA + 0x300] == VIRTIO_NET_OK && g_used_len(NET_CTRLQ, 0) == 1,
+	   "control: rx mode and MAC table commands answered OK");
+	ok(ram[BUF_GPA + 0x500] == VIRTIO_NET_ERR && !needs_reset(), "control: an unknown class gets ERR");
+	g_buf(NET_CTRLQ, BUF_GPA, 1, false);
+	notify(NET_CTRLQ);
+	ok(needs_reset() && g_used_idx(NET_CTRLQ) == 3,
+	   "control hostile: a command without its command and ack bytes -> NEEDS_RESET");
+}
+
+/* A back end with rings_start gets the rings at DRIVER_OK and back at reset;
+ * meanwhile the device leaves the rings alone. */
+static void test_rings_backend(void)
+{
+	u8 frame[60] = { 0 };
+
+	fb.ops = &fb_rings_ops;
+	nd->call_fd[0] = 100;	/* never used by the device itself */
+	nd->call_fd[1] = 101;
+	nr_rings_start = nr_rings_stop = 0;
+	bring_up(F(MRG_RXBUF) | F(CSUM));
+	ok(nr_rings_start == 1 && nd->vhost && (rings_features & F(MRG_RXBUF)),
+	   "rings back end: started at DRIVER_OK with the negotiated features");
+	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 0);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	notify(NET_TXQ);
+	g_buf(NET_RXQ, BUF_GPA + 0x1000, 1526, true);
+	ok(nr_sent == 0 && g_used_idx(NET_TXQ) == 0 && net_dev_rx(nd, frame, 60) &&
+	   g_used_idx(NET_RXQ) == 0, "... the device neither pops nor pushes its rings");
+	bring_up(0);
+	ok(nr_rings_stop == 1 && nr_rings_start == 2, "... a reset takes them back (and DRIVER_OK hands them again)");
+	pthread_mutex_lock(&nd->vdev.lock);
+	virtio_set_status_locked(&nd->vdev, 0);
+	pthread_mutex_unlock(&nd->vdev.lock);
+	ok(nr_rings_stop == 2 && !nd->vhost, "... and the last reset leaves the device its rings");
+	fb.ops = &fb_ops;
+	nd->call_fd[0] = nd->call_fd[1] = -1;
+}
+
+int main(void)
+{
+	log_level = LOG_ERROR;	/* the hostile cases warn by design */
+	ram = calloc(1, RAM_SIZE);
+	guest_mem_layout(&mem, ram, RAM_SIZE);
+	nd = net_dev_new((const u8 *)"\x52\x54\x00\x01\x02\x03", 0);
+	nd->be = &fb;
+	is_int(virtio_dev_init(NULL, &nd->vdev, &mem), 0, "virtio_dev_init");
+	nd->vdev.tops = &tops;
+	net_dev_alloc_elems(nd);
+
+	test_config();
+	test_tx();
+	test_tx_hostile();
+	test_rx();
+	test_ctrl();
+	test_rings_backend();
+	return done_testing();
+}

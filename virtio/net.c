@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio network device. Source: virtio 1.2 section 5.1: receiveq 0,
+ * transmitq 1 and a controlq 2; every frame is preceded by a 12-byte
+ * struct virtio_net_hdr (5.1.6). Offered: MAC, MTU, STATUS, CSUM,
+ * GUEST_CSUM, MRG_RXBUF, CTRL_VQ, CTRL_RX. Frames go to and come from a
+ * back end (net/backend.h) that the device never looks into.
+ *
+ * Everything the driver writes is hostile: a transmit chain with a
+ * device-writable part, a short header, a frame too short or too long,
+ * GSO or receive-only flags, a checksum offset past the frame; a receive
+ * buffer that is device-readable or shorter than the header; a control
+ * command without its class, command or ack byte: each puts the device
+ * into DEVICE_NEEDS_RESET (virtio_dev_fail()). Frames that merely do not
+ * fit the buffers posted are dropped and counted.
+ *
+ * Threads: transmit and control run on the device's I/O thread
+ * (queue_notify); receive runs on the back end's thread, bracketed by
+ * virtio_dev_begin/end, with nd->rx_lock around the receive queue.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "hv/kvm.h"
+#include "net/opts.h"
+#include "util/log.h"
+#include "virtio/devices.h"
+#include "virtio/net.h"
+
+#define NET_MAX_DEVICES	8
+#define NET_QUEUE_SIZE	256
+
+static struct net_dev *net_devs[NET_MAX_DEVICES];
+static int nr_net_devs;
+
+int net_dev_count(void)
+{
+	return nr_net_devs;
+}
+
+struct net_dev *net_dev_get(int i)
+{
+	return i >= 0 && i < nr_net_devs ? net_devs[i] : NULL;
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+void net_csum_finish(u8 *frame, u32 len, u16 start, u16 offset)
+{
+	u32 sum = 0;
+	u16 c;
+
+	for (u32 i = start; i + 1 < len; i += 2)
+		sum += (u32)frame[i] << 8 | frame[i + 1];
+	if ((len - start) & 1)
+		sum += (u32)frame[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	c = (u16)~sum;
+	frame[start + offset] = (u8)(c >> 8);
+	frame[start + offset + 1] = (u8)c;
+}
+
+int net_tx_parse(const struct virtq_elem *elem, bool csum, u8 *out, char *why, size_t whylen)
+{
+	struct virtio_net_hdr h;
+	u64 frame;
+
+	if (elem->nr_in) {
+		snprintf(why, whylen, "transmit chain %u has a device-writable buffer", elem->head);
+		return -1;
+	}
+	if (elem->out_len < VIRTIO_NET_HDR_BYTES) {
+		snprintf(why, whylen, "transmit chain %u: %llu bytes, shorter than the %u-byte header",
+			 elem->head, (unsigned long long)elem->out_len, VIRTIO_NET_HDR_BYTES);
+		return -1;
+	}
+	frame = elem->out_len - VIRTIO_NET_HDR_BYTES;
+	if (frame < VIRTIO_NET_ETH_HDR || frame > VIRTIO_NET_FRAME_MAX) {
+		snprintf(why, whylen, "transmit chain %u: frame of %llu bytes (expected %u to %u)",
+			 elem->head, (unsigned long long)frame, VIRTIO_NET_ETH_HDR,
+			 VIRTIO_NET_FRAME_MAX);
+		return -1;
+	}
+	virtq_elem_from_guest(elem, 0, out, VIRTIO_NET_HDR_BYTES + frame);
+	memcpy(&h, out, sizeof(h));
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		snprintf(why, whylen, "transmit chain %u: gso_type %u, but no GSO was negotiated",
+			 elem->head, h.gso_type);
+		return -1;
+	}
+	if (h.flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		snprintf(why, whylen, "transmit chain %u: header flags %#x (only NEEDS_CSUM may be set)",
+			 elem->head, h.flags);
+		return -1;
+	}
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (!csum) {
+			snprintf(why, whylen,
+				 "transmit chain %u: NEEDS_CSUM without VIRTIO_NET_F_CSUM", elem->head);
+			return -1;
+		}
+		if ((u32)h.csum_start + h.csum_offset + 2 > frame) {
+			snprintf(why, whylen,
+				 "transmit chain %u: checksum at %u + %u is past the %llu-byte frame",
+				 elem->head, h.csum_start, h.csum_offset, (unsigned long long)frame);
+			return -1;
+		}
+	}
+	return (int)(VIRTIO_NET_HDR_BYTES + frame);
+}
+
+static void net_tx(struct net_dev *nd, struct virtqueue *vq)
+{
+	struct virtio_device *vdev = &nd->vdev;
+	bool csum = virtio_has_feature(vdev, VIRTIO_NET_F_CSUM), pushed = false;
+	char why[200];
+	int r;
+
+	while ((r = virtq_pop(vq, nd->tx_elem)) == 1) {
+		int len = net_tx_parse(nd->tx_elem, csum, nd->txbuf, why, sizeof(why));
+		struct virtio_net_hdr *h = (struct virtio_net_hdr *)nd->txbuf;
+		struct iovec iov;
+
+		if (len < 0) {
+			virtio_dev_fail(vdev, vq, "%s", why);
+			break;
+		}
+		if (nd->be->vnet_hdr) {
+			h->num_buffers = 0;
+			iov = (struct iovec){ nd->txbuf, (size_t)len };
+		} else {
+			if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+				net_csum_finish(nd->txbuf + VIRTIO_NET_HDR_BYTES,
+						(u32)len - VIRTIO_NET_HDR_BYTES, h->csum_start,
+						h->csum_offset);
+			iov = (struct iovec){ nd->txbuf + VIRTIO_NET_HDR_BYTES,
+					      (size_t)len - VIRTIO_NET_HDR_BYTES };
+		}
+		if (nd->be->ops->send(nd->be, &iov, 1) < 0)
+			__atomic_fetch_add(&nd->tx_dropped, 1, __ATOMIC_RELAXED);
+		else
+			__atomic_fetch_add(&nd->tx_frames, 1, __ATOMIC_RELAXED);
+		virtq_push(vq, nd->tx_elem, 0);
+		pushed = true;
+	}
+	if (pushed)
+		virtq_notify(vq);
+}
+
+/* ---- control ---------------------------------------------------------------- */
+
+static void net_ctrl(struct net_dev *nd, struct virtqueue *vq)
+{
+	bool pushed = false;
+
+	while (virtq_pop(vq, nd->ctrl_elem) == 1) {
+		struct virtq_elem *e = nd->ctrl_elem;
+		u8 cmd[2], ack;
+
+		if (e->out_len < 2 || !e->nr_in) {
+			virtio_dev_fail(&nd->vdev, vq,
+					"control chain %u needs a class, a command and an ack byte",
+					e->head);
+			break;
+		}
+		virtq_elem_from_guest(e, 0, cmd, 2);
+		/* 5.1.6.5.1 and .2: rx mode and MAC filters are accepted and
+		 * ignored (every frame goes to the guest); the rest is refused. */
+		ack = cmd[0] == VIRTIO_NET_CTRL_RX || cmd[0] == VIRTIO_NET_CTRL_MAC ?
+		      VIRTIO_NET_OK : VIRTIO_NET_ERR;
+		pr_debug("%s: control class %u command %u: %s", nd->vdev.label, cmd[0], cmd[1],
+			 ack == VIRTIO_NET_OK ? "ok" : "refused");
+		virtq_elem_to_guest(e, e->in_len - 1, &ack, 1);
+		virtq_push(vq, e, 1);
+		pushed = true;
+	}
+	if (pushed)
+		virtq_notify(vq);
+}
+
+/* ---- receive -------------------------------------------------------------- */
+
+/*
+ * Put one frame (@buf, @len bytes, headed by the back end's header if it
+ * has one) into receive buffers. Returns 1 when delivered or dropped for
+ * good, 0 when the queue has no (or not enough) buffers now. rx_lock held.
+ */
+static int deliver_locked(struct net_dev *nd, const u8 *buf, size_t len)
+{
+	struct virtio_device *vdev = &nd->vdev;
+	struct virtqueue *vq = &vdev->vqs[NET_RXQ];
+	bool mrg = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
+	struct virtio_net_hdr h = { 0 };
+	const u8 *frame = buf;
+	size_t flen = len, total, room = 0, off;
+	int n = 0, r;
+
+	if (nd->be->vnet_hdr) {
+		if (len < VIRTIO_NET_HDR_BYTES)
+			goto drop;
+		memcpy(&h, buf, sizeof(h));
+		frame += VIRTIO_NET_HDR_BYTES;
+		flen -= VIRTIO_NET_HDR_BYTES;
+		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+			goto drop;	/* no GUEST_TSO offered: cannot happen */
+		if (!virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM))
+			h.flags = 0;
+		h.flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID;
+		h.hdr_len = h.gso_size = 0;
+	}
+	if (flen < VIRTIO_NET_ETH_HDR || flen > 65535)
+		goto drop;
+	total = VIRTIO_NET_HDR_BYTES + flen;
+	while (room < total) {
+		struct virtq_elem *e;
+
+		if (n == VIRTIO_NET_MERGE_MAX || (n && !mrg)) {
+			/* the buffers are too small for it: keep them for the next */
+			virtq_unpop(vq, nd->rx_elems[0]->gen, (u16)n);
+			goto drop;
+		}
+		e = nd->rx_elems[n];
+		r = virtq_pop(vq, e);
+		if (r < 0)
+			return 1;	/* broken: the frame is lost with the device */
+		if (r == 0) {
+			if (n)
+				virtq_unpop(vq, nd->rx_elems[0]->gen, (u16)n);
+			return 0;
+		}
+		n++;
+		if (e->nr_out) {
+			virtio_dev_fail(vdev, vq, "receive chain %u has a device-readable buffer",
+					e->head);
+			return 1;
+		}
+		if (e->in_len < VIRTIO_NET_HDR_BYTES) {
+			virtio_dev_fail(vdev, vq,
+					"receive chain %u: %llu bytes, shorter than the %u-byte header",
+					e->head, (unsigned long long)e->in_len, VIRTIO_NET_HDR_BYTES);
+			return 1;
+		}
+		room += e->in_len;
+	}
+	h.num_buffers = mrg ? (u16)n : 1;
+	/* the header, then the frame, laid over the buffers in order */
+	off = 0;
+	for (int i = 0; i < n; i++) {
+		struct virtq_elem *e = nd->rx_elems[i];
+		size_t want = MIN((size_t)e->in_len, total - off), done = 0;
+
+		if (off < VIRTIO_NET_HDR_BYTES)
+			done = virtq_elem_to_guest(e, 0, (const u8 *)&h + off,
+						   MIN(VIRTIO_NET_HDR_BYTES - off, want));
+		if (done < want)
+			done += virtq_elem_to_guest(e, done,
+						    frame + (off + done - VIRTIO_NET_HDR_BYTES),
+						    want - done);
+		off += want;
+		nd->rx_lens[i] = (u32)done;
+	}
+	virtq_push_many(vq, nd->rx_elems, nd->rx_lens, n);
+	virtq_notify(vq);
+	__atomic_fetch_add(&nd->rx_frames, 1, __ATOMIC_RELAXED);
+	return 1;
+drop:
+	__atomic_fetch_add(&nd->rx_dropped, 1, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/* Deliver held frames while buffers last. rx_lock held. */
+static void drain_locked(struct net_dev *nd)
+{
+	while (nd->pend_count) {
+		int i = nd->pend_head;
+
+		if (!deliver_locked(nd, nd->pending[i].buf, nd->pending[i].len))
+			break;
+		free(nd->pending[i].buf);
+		nd->pending[i].buf = NULL;
+		nd->pend_head = (i + 1) % VIRTIO_NET_PENDING;
+		nd->pend_count--;
+	}
+}
+
+static void drop_pending_locked(struct net_dev *nd)
+{
+	while (nd->pend_count) {
+		free(nd->pending[nd->pend_head].buf);
+		nd->pending[nd->pend_head].buf = NULL;
+		nd->pend_head = (nd->pend_head + 1) % VIRTIO_NET_PENDING;
+		nd->pend_count--;
+	}
+}
+
+bool net_dev_rx(void *opaque, const u8 *buf, size_t len)
+{
+	struct net_dev *nd = opaque;
+	bool taken = true;
+
+	if (!virtio_dev_begin(&nd->vdev))
+		return true;		/* no driver: the frame goes nowhere */
+	pthread_mutex_lock(&nd->rx_lock);
+	if (nd->vhost) {		/* a frame read before vhost-net took over */
+		pthread_mutex_unlock(&nd->rx_lock);
+		virtio_dev_end(&nd->vdev);
+		return true;
+	}
+	drain_locked(nd);
+	if (nd->pend_count || !deliver_locked(nd, buf, len)) {
+		if (nd->pend_count < VIRTIO_NET_PENDING && len <= 65536 + VIRTIO_NET_HDR_BYTES) {
+			int i = (nd->pend_head + nd->pend_count) % VIRTIO_NET_PENDING;
+
+			nd->pending[i].buf = xmalloc(len);
+			memcpy(nd->pending[i].buf, buf, len);
+			nd->pending[i].len = (u32)len;
+			nd->pend_count++;
+		} else {
+			taken = false;
+		}
+	}
+	pthread_mutex_unlock(&nd->rx_lock);
+	virtio_dev_end(&nd->vdev);
+	return taken;
+}
+
+/* ---- device ops ------------------------------------------------------------- */
+
+static void net_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
+{
+	struct net_dev *nd = vdev->priv;
+
+	/* vhost-net got the kick from the same eventfd */
+	if (vq->index != NET_CTRLQ && __atomic_load_n(&nd->vhost, __ATOMIC_ACQUIRE))
+		return;
+	switch (vq->index) {
+	case NET_RXQ:
+		pthread_mutex_lock(&nd->rx_lock);
+		drain_locked(nd);
+		pthread_mutex_unlock(&nd->rx_lock);
+		if (nd->be && nd->be->ops->rx_ready)
+			nd->be->ops->rx_ready(nd->be);
+		break;
+	case NET_TXQ:
+		net_tx(nd, vq);
+		break;
+	case NET_CTRLQ:
+		if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ))
+			net_ctrl(nd, vq);
+		break;
+	}
+}
+
+/* 5.1.3.1: CTRL_RX depends on CTRL_VQ. */
+static int net_features_ok(struct virtio_device *vdev, u64 f)
+{
+	return (f & VIRTIO_BIT(VIRTIO_NET_F_CTRL_RX)) && !(f & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ)) ?
+	       -1 : 0;
+}
+
+static void net_driver_ok(struct virtio_device *vdev)
+{
+	struct net_dev *nd = vdev->priv;
+
+	struct virtqueue *rx = &vdev->vqs[NET_RXQ], *tx = &vdev->vqs[NET_TXQ];
+
+	if (nd->be && nd->be->ops->set_offload)
+		nd->be->ops->set_offload(nd->be, virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM));
+	if (!nd->be || !nd->be->ops->rings_start || nd->call_fd[0] < 0 ||
+	    !__atomic_load_n(&rx->ready, __ATOMIC_ACQUIRE) ||
+	    !__atomic_load_n(&tx->ready, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&nd->rx_lock);
+	if (nd->be->ops->rings_start(nd->be, vdev->mem, vdev->features, rx, tx, nd->call_fd) == 0) {
+		__atomic_store_n(&nd->vhost, true, __ATOMIC_RELEASE);
+		drop_pending_locked(nd);
+	}
+	pthread_mutex_unlock(&nd->rx_lock);
+}
+
+/* A used-buffer eventfd of the back end's (vhost-net): interrupt the driver. */
+static void net_call(void *opaque)
+{
+	struct net_call *c = opaque;
+	struct virtio_device *vdev = &c->nd->vdev;
+	u64 n;
+
+	if (read(c->nd->call_fd[c->q], &n, sizeof(n)) < 0)
+		return;
+	if (vdev->tops && vdev->tops->signal_queue)
+		vdev->tops->signal_queue(vdev, &vdev->vqs[c->q == 0 ? NET_RXQ : NET_TXQ]);
+}
+
+static void net_reset(struct virtio_device *vdev)
+{
+	struct net_dev *nd = vdev->priv;
+
+	pthread_mutex_lock(&nd->rx_lock);
+	if (nd->vhost) {
+		nd->be->ops->rings_stop(nd->be);
+		__atomic_store_n(&nd->vhost, false, __ATOMIC_RELEASE);
+	}
+	drop_pending_locked(nd);
+	pthread_mutex_unlock(&nd->rx_lock);
+}
+
+static void net_exit(struct virtio_device *vdev)
+{
+	struct net_dev *nd = vdev->priv;
+
+	if (nd->be)
+		nd->be->ops->close(nd->be);
+	nd->be = NULL;
+	pthread_mutex_lock(&nd->rx_lock);
+	drop_pending_locked(nd);
+	pthread_mutex_unlock(&nd->rx_lock);
+	pr_debug("%s: %llu frames received (%llu dropped), %llu sent (%llu dropped)",
+		 vdev->label, (unsigned long long)nd->rx_frames,
+		 (unsigned long long)nd->rx_dropped, (unsigned long long)nd->tx_frames,
+		 (unsigned long long)nd->tx_dropped);
+}
+
+static const struct virtio_dev_ops net_ops = {
+	.queue_notify = net_queue_notify,
+	.features_ok = net_features_ok,
+	.driver_ok = net_driver_ok,
+	.reset = net_reset,
+	.exit = net_exit,
+};
+
+struct net_dev *net_dev_new(const u8 mac[6], int index)
+{
+	struct net_dev *nd = xzalloc(sizeof(*nd));
+	struct virtio_device *vdev = &nd->vdev;
+
+	nd->index = index;
+	nd->call_fd[0] = nd->call_fd[1] = -1;
+	memcpy(nd->config.mac, mac, 6);
+	nd->config.status = VIRTIO_NET_S_LINK_UP;
+	nd->config.max_virtqueue_pairs = 1;
+	nd->config.mtu = VIRTIO_NET_MTU;
+	pthread_mutex_init(&nd->rx_lock, NULL);
+	vdev->name = "virtio-net";
+	vdev->device_id = VIRTIO_ID_NET;
+	vdev->pci_class_hi = 0x0200;	/* network, Ethernet (PCI 3.0 appendix D) */
+	vdev->ops = &net_ops;
+	vdev->priv = nd;
+	vdev->device_features = VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+				VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+				VIRTIO_BIT(VIRTIO_NET_F_MTU) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |
+				VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
+				VIRTIO_BIT(VIRTIO_NET_F_STATUS) |
+				VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_RX);
+	vdev->config = (u8 *)&nd->config;
+	vdev->config_size = sizeof(nd->config);
+	vdev->nr_queues = NET_NR_QUEUES;
+	vdev->queue_size = NET_QUEUE_SIZE;
+	vdev->nr_threads = 1;
+	return nd;
+}
+
+void net_dev_alloc_elems(struct net_dev *nd)
+{
+	nd->tx_elem = virtq_elem_alloc(&nd->vdev.vqs[NET_TXQ]);
+	nd->ctrl_elem = virtq_elem_alloc(&nd->vdev.vqs[NET_CTRLQ]);
+	for (int i = 0; i < VIRTIO_NET_MERGE_MAX; i++)
+		nd->rx_elems[i] = virtq_elem_alloc(&nd->vdev.vqs[NET_RXQ]);
+}
+
+/* Eventfds for a back end that moves frames itself, watched by the
+ * device's I/O thread. Returns 0 or -1. */
+static int net_dev_add_calls(struct net_dev *nd)
+{
+	for (int q = 0; q < 2; q++) {
+		nd->calls[q] = (struct net_call){ nd, q };
+		nd->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (nd->call_fd[q] < 0 ||
+		    virtio_dev_add_fd(&nd->vdev, 0, nd->call_fd[q], net_call, &nd->calls[q]) < 0) {
+			pr_err("%s: cannot watch the back end's interrupts: %s", nd->vdev.label,
+			       strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* virtio/devtable.c's creator: one NIC per -n (none with -n none). */
+int virtio_net_create(struct kvm *kvm)
+{
+	const struct vm_config *cfg = kvm->cfg;
+
+	for (int i = 0; i < cfg->nr_nets; i++) {
+		const struct net_opts *o = cfg->nets[i];
+		struct net_dev *nd;
+		char mac[18];
+		u8 m[6];
+
+		if (o->mode == NET_NONE)
+			continue;
+		if (nr_net_devs >= NET_MAX_DEVICES) {
+			pr_err("too many networks (at most %d)", NET_MAX_DEVICES);
+			return -1;
+		}
+		net_opts_mac(o, cfg->name, nr_net_devs, m);
+		nd = net_dev_new(m, nr_net_devs);
+		if (virtio_dev_register(kvm, &nd->vdev, cfg->virtio_transport) < 0)
+			return -1;
+		net_dev_alloc_elems(nd);
+		nd->be = net_backend_open(o, nr_net_devs, net_dev_rx, nd);
+		if (!nd->be)
+			return -1;
+		if (nd->be->ops->rings_start && net_dev_add_calls(nd) < 0)
+			return -1;
+		net_devs[nr_net_devs++] = nd;
+		net_mac_format(m, mac);
+		pr_info("%s: eth%d, MAC %s, %s", nd->vdev.label, nd->index, mac, nd->be->desc);
+	}
+	return 0;
+}

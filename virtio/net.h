@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio network device (virtio 1.2 section 5.1): one receiveq/transmitq
+ * pair and a controlq; frames go to and from a back end (net/backend.h).
+ * Exposed here for the unit test and the fuzz target, which drive the
+ * device without threads.
+ */
+#ifndef LKVM_VIRTIO_NET_H
+#define LKVM_VIRTIO_NET_H
+
+#include "net/backend.h"
+#include "virtio/virtio.h"
+
+/* Feature bits (5.1.3). */
+#define VIRTIO_NET_F_CSUM		0
+#define VIRTIO_NET_F_GUEST_CSUM		1
+#define VIRTIO_NET_F_MTU		3
+#define VIRTIO_NET_F_MAC		5
+#define VIRTIO_NET_F_MRG_RXBUF		15
+#define VIRTIO_NET_F_STATUS		16
+#define VIRTIO_NET_F_CTRL_VQ		17
+#define VIRTIO_NET_F_CTRL_RX		18
+
+/* Configuration status bits (5.1.4). */
+#define VIRTIO_NET_S_LINK_UP		1
+
+/* struct virtio_net_hdr flags and gso_type (5.1.6). */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM	1
+#define VIRTIO_NET_HDR_F_DATA_VALID	2
+#define VIRTIO_NET_HDR_F_RSC_INFO	4
+#define VIRTIO_NET_HDR_GSO_NONE		0
+
+/* Control queue classes and answers (5.1.6.5). */
+#define VIRTIO_NET_CTRL_RX		0
+#define VIRTIO_NET_CTRL_MAC		1
+#define VIRTIO_NET_OK			0
+#define VIRTIO_NET_ERR			1
+
+#define VIRTIO_NET_MTU		1500
+#define VIRTIO_NET_ETH_HDR	14
+/* Largest frame either way: the MTU plus an Ethernet header and a VLAN tag. */
+#define VIRTIO_NET_FRAME_MAX	(VIRTIO_NET_MTU + VIRTIO_NET_ETH_HDR + 4)
+/* Most receive buffers one frame may be merged over (MRG_RXBUF). */
+#define VIRTIO_NET_MERGE_MAX	32
+/* Frames held for a full receive queue before more are dropped. */
+#define VIRTIO_NET_PENDING	64
+
+/* Queue numbers (5.1.2, no VIRTIO_NET_F_MQ). */
+enum { NET_RXQ, NET_TXQ, NET_CTRLQ, NET_NR_QUEUES };
+
+/* The header before every frame (5.1.6; num_buffers always, VERSION_1). */
+struct virtio_net_hdr {
+	u8 flags;
+	u8 gso_type;
+	u16 hdr_len;
+	u16 gso_size;
+	u16 csum_start;
+	u16 csum_offset;
+	u16 num_buffers;
+} __attribute__((packed));
+
+#define VIRTIO_NET_HDR_BYTES	((u32)sizeof(struct virtio_net_hdr))
+
+/* Configuration space (5.1.4), the fields up to mtu. */
+struct virtio_net_config {
+	u8 mac[6];
+	u16 status;
+	u16 max_virtqueue_pairs;
+	u16 mtu;
+} __attribute__((packed));
+
+/* One NIC. */
+struct net_dev {
+	struct virtio_device vdev;
+	struct virtio_net_config config;
+	struct net_backend *be;
+	int index;			/* eth0, eth1...: creation order */
+	struct virtq_elem *tx_elem, *ctrl_elem;
+	struct virtq_elem *rx_elems[VIRTIO_NET_MERGE_MAX];
+	u32 rx_lens[VIRTIO_NET_MERGE_MAX];
+	u8 txbuf[VIRTIO_NET_HDR_BYTES + 65536];
+	pthread_mutex_t rx_lock;	/* RX delivery and @pending */
+	struct {
+		u32 len;
+		u8 *buf;		/* header (if be->vnet_hdr) and frame */
+	} pending[VIRTIO_NET_PENDING];
+	int pend_head, pend_count;
+	bool vhost;			/* the back end has the rx/tx rings (under rx_lock) */
+	int call_fd[2];			/* rings_start's used-buffer eventfds, or -1 */
+	struct net_call {
+		struct net_dev *nd;
+		int q;
+	} calls[2];
+	/* statistics (atomic) */
+	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
+};
+
+/*
+ * net_dev_new - a NIC with MAC @mac (index @index for names) over back end
+ * @be (may be NULL until net_dev_set_backend()), not yet on a transport:
+ * the caller registers &nd->vdev (virtio_dev_register(), or
+ * virtio_dev_init() in tests) and then calls net_dev_alloc_elems().
+ */
+struct net_dev *net_dev_new(const u8 mac[6], int index);
+
+/* net_dev_alloc_elems - chain holders, once the queues are initialized. */
+void net_dev_alloc_elems(struct net_dev *nd);
+
+/*
+ * net_dev_rx - the back end's receive callback (net_rx_fn, @opaque the
+ * net_dev): deliver @len bytes at @buf to the guest's receiveq, or hold
+ * the frame while the queue has no buffers. Returns false only when the
+ * hold is full. Takes and drops frames as the device is live or not.
+ */
+bool net_dev_rx(void *opaque, const u8 *buf, size_t len);
+
+/*
+ * net_tx_parse - check the transmit chain @elem (virtio 1.2 5.1.6.2):
+ * device-readable only, a header then a frame of 14 to
+ * VIRTIO_NET_FRAME_MAX bytes, no GSO, flags only NEEDS_CSUM and only with
+ * @csum (VIRTIO_NET_F_CSUM negotiated), csum_start + csum_offset + 2
+ * inside the frame. Copies header and frame to @out (at least
+ * VIRTIO_NET_HDR_BYTES + VIRTIO_NET_FRAME_MAX bytes) and returns their
+ * length, or -1 with the fault in @why.
+ */
+int net_tx_parse(const struct virtq_elem *elem, bool csum, u8 *out, char *why, size_t whylen);
+
+/*
+ * net_csum_finish - do the checksum the driver left with NEEDS_CSUM on
+ * frame @frame of @len bytes: the ones' complement sum from @start to the
+ * end, with the field at @start + @offset holding the pseudo-header sum
+ * (5.1.6.2), stored complemented at that field. Bounds checked by caller.
+ */
+void net_csum_finish(u8 *frame, u32 len, u16 start, u16 offset);
+
+/* net_dev_count - NICs created so far; net_dev_get - NIC @i (NULL past). */
+int net_dev_count(void);
+struct net_dev *net_dev_get(int i);
+
+#endif
