@@ -93,13 +93,15 @@ static int opt_module(const struct option *opt __unused, const char *arg, int un
 	return add_module(path, comma + 1);
 }
 
-/* --debug-exit[=PORT[,SIZE]] and --no-debug-exit. */
+/* --debug-exit[=PORT[,SIZE][,exact]] and --no-debug-exit. */
 static int opt_debug_exit(const struct option *opt __unused, const char *arg, int unset)
 {
 	char *end;
 	long port, size = DEBUG_EXIT_DEFAULT_SIZE;
+	bool exact = false, sized = false;
 
 	cfg.debug_exit_set = true;
+	cfg.debug_exit_exact = false;
 	if (unset) {
 		cfg.debug_exit_port = -1;
 		return 0;
@@ -111,17 +113,34 @@ static int opt_debug_exit(const struct option *opt __unused, const char *arg, in
 	}
 	errno = 0;
 	port = strtol(arg, &end, 0);
-	if (*end == ',')
-		size = strtol(end + 1, &end, 0);
-	if (errno || *end || port < 0 || port > 0xffff ||
-	    (size != 1 && size != 2 && size != 4) || port + size > 0x10000) {
-		pr_err("--debug-exit '%s': expected PORT[,SIZE] with a port below 0x10000 and a size of 1, 2 or 4",
-		       arg);
-		return -1;
+	if (end == arg)
+		goto bad;
+	while (*end == ',' && !errno) {
+		const char *p = end + 1;
+
+		if (!strncmp(p, "exact", 5) && (p[5] == ',' || !p[5]) && !exact) {
+			exact = true;
+			end = (char *)p + 5;
+		} else if (!sized && !exact) {
+			size = strtol(p, &end, 0);
+			sized = true;
+			if (end == p)
+				goto bad;
+		} else {
+			goto bad;
+		}
 	}
+	if (errno || *end || port < 0 || port > 0xffff ||
+	    (size != 1 && size != 2 && size != 4) || port + size > 0x10000)
+		goto bad;
 	cfg.debug_exit_port = port;
 	cfg.debug_exit_size = size;
+	cfg.debug_exit_exact = exact;
 	return 0;
+bad:
+	pr_err("--debug-exit '%s': expected PORT[,SIZE][,exact] with a port below 0x10000 and a size of 1, 2 or 4",
+	       arg);
+	return -1;
 }
 
 /* -m SIZE: bytes in *@out; -1 if not a size, -2 if outside [MIN_RAM,
@@ -421,8 +440,8 @@ int cmd_run(int argc, const char **argv)
 			    "on PVM hosts, add kernel parameters and finish instructions KVM cannot (default on)"),
 		OPT_STRING(0, "symbols", &cfg.symbols, "FILE",
 			   "System.map or vmlinux for guest symbols (default: found beside the kernel)"),
-		OPT_CALLBACK_OPTARG(0, "debug-exit", NULL, "PORT[,SIZE]",
-				    "I/O port whose write V ends lkvm with status (V << 1) | 1 (default 0xf4,4; on for multiboot images)",
+		OPT_CALLBACK_OPTARG(0, "debug-exit", NULL, "PORT[,SIZE][,exact]",
+				    "I/O port whose write V ends lkvm with status (V << 1) | 1, or V with exact (default 0xf4,4; on for multiboot images)",
 				    opt_debug_exit, 0),
 		OPT_CALLBACK(0, "fw-cfg", NULL, "name=NAME,file=PATH|string=TEXT",
 			     "add a named fw_cfg file for test kernels (such as etc/foo); repeatable",
@@ -531,7 +550,8 @@ int cmd_run(int argc, const char **argv)
 	if (cfg.debug_exit_set ? cfg.debug_exit_port >= 0 : !kvm.is_linux) {
 		int port = cfg.debug_exit_port >= 0 ? cfg.debug_exit_port : DEBUG_EXIT_DEFAULT_PORT;
 
-		if (debug_exit_init(&kvm, port, cfg.debug_exit_size) < 0) {
+		if (debug_exit_init_mode(&kvm, port, cfg.debug_exit_size, cfg.debug_exit_exact ?
+					 DEBUG_EXIT_EXACT : DEBUG_EXIT_QEMU) < 0) {
 			kvm_teardown(&kvm);
 			return EXIT_LKVM_ERROR;
 		}

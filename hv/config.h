@@ -38,6 +38,7 @@ struct vm_config {
 	int debug_exit_port;		/* --debug-exit: -1 off, else I/O port */
 	int debug_exit_size;		/* its width in bytes (1, 2 or 4) */
 	bool debug_exit_set;		/* the user gave --debug-exit / --no-debug-exit */
+	bool debug_exit_exact;		/* ,exact: status V, not (V << 1) | 1 */
 	/* virtio devices (virtio/): transports are enum virtio_transport
 	 * values (0 pci, 1 mmio) */
 	int virtio_transport;		/* --virtio-transport: default for every device */
