@@ -73,7 +73,7 @@ $(UAPI_STAMP):
 	$(Q)touch $@
 endif
 
-LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c stat/*.c)))
+LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c stat/*.c sandbox/*.c)))
 BUILTIN_SRCS := $(sort $(wildcard builtin-*.c))
 LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS))
 MAIN_OBJ := $(OUT)/kvm.o

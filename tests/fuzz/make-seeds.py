@@ -361,3 +361,19 @@ put("ctl", "reply-dump-parts", b"\x01" + bytes([4]) + msg(5, b"RIP=0x1000\n", R 
     msg(5, b"RSP=0x8000\n", R))
 put("ctl", "reply-error", b"\x01" + bytes([6]) + msg(7, b"address not mapped", R, status=-14))
 put("ctl", "reply-none", b"\x01" + bytes([0]) + msg(0, b"bad request", R, mid=0, status=-71))
+
+# ---- the sandbox spec and rootfs config (sandbox/spec.h) --------------------
+
+def spec(*records):
+    return b"lkvm-sandbox-spec 1\0" + b"".join(r + b"\0" for r in records)
+
+
+SPEC_BASE = [b"cwd=/home/u/linux", b"uid=1000", b"gid=1000"]
+put("sandbox-spec", "minimal", spec(*SPEC_BASE))
+put("sandbox-spec", "full", spec(*SPEC_BASE, b"group=27", b"group=100", b"term=xterm",
+                                 b"home=/home/u", b"path=/usr/bin:/bin", b"user=u",
+                                 b"shell=/bin/bash", b"tty=11", b"share=rw0:/home/u/linux",
+                                 b"share=rw1:/tmp/a:b", b"arg=sh", b"arg=-c",
+                                 b"arg=pwd; id -u; exit 7"))
+put("sandbox-spec", "bad-dup", spec(*SPEC_BASE, b"cwd=/"))
+put("sandbox-spec", "rootfs-conf", b"# host dirs\nbind /usr\nbind /lib64\n\nbind /etc\n")
