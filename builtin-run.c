@@ -26,6 +26,7 @@
 #include "hv/x86/testdev.h"
 #include "hv/x86/legacy.h"
 #include "hv/x86/serial8250.h"
+#include "sandbox/rootfs.h"	/* --rootfs NAME */
 #include "util/ctl-client.h"
 #include "util/log.h"
 #include "util/parse-options.h"
@@ -157,8 +158,9 @@ static int parse_mem(const char *arg, u64 *out)
 	return 0;
 }
 
-/* The kernel when -k is not given: the tree we are in, then the host's. */
-static const char *find_kernel(char *searched, size_t size)
+/* The kernel when -k is not given: the tree we are in, then the host's
+ * (builtin.h; lkvm sandbox and run --rootfs share it). */
+const char *find_kernel(char *searched, size_t size)
 {
 	static char boot[300];
 	struct utsname u;
@@ -405,6 +407,13 @@ static void die_by_signal(int sig)
 	exit(128 + sig);	/* not reached */
 }
 
+/* --rootfs NAME is turned into run options before parsing (sandbox/rootfs.h). */
+static int opt_rootfs(const struct option *opt __unused, const char *arg __unused,
+		      int unset __unused)
+{
+	return 0;
+}
+
 int cmd_run(int argc, const char **argv)
 {
 	static struct kvm kvm;
@@ -431,6 +440,9 @@ int cmd_run(int argc, const char **argv)
 				    opt_rng, 0),
 		OPT_CALLBACK('d', "disk", NULL, "PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID]",
 			     "virtio-blk disk image (vda, vdb, ...); repeatable", opt_disk),
+		OPT_CALLBACK(0, "rootfs", NULL, "NAME",
+			     "boot rootfs NAME of lkvm setup: a 9p root with the host's programs (lkvm help setup)",
+			     opt_rootfs),
 		OPT_STRING(0, "virtio-transport", &virtio_transport_arg, "pci|mmio",
 			   "how virtio devices appear: pci (default) or mmio (virtio_mmio.device=)"),
 		OPT_GROUP("Boot options:"),
@@ -475,6 +487,15 @@ int cmd_run(int argc, const char **argv)
 	cfg.test_dev = -1;
 
 	phase(PH_START);
+	if (runargs_has_rootfs(argc, argv)) {
+		static struct runargs rootfs_argv;
+		int r = rootfs_run_argv(argc, argv, &rootfs_argv);
+
+		if (r)
+			return r;
+		argc = rootfs_argv.n;
+		argv = rootfs_argv.v;
+	}
 	argc = parse_options(argc, argv, options, run_usage, 0);
 	if (argc > 0)
 		parse_options_error("run", "unexpected argument '%s' (the kernel goes after -k)",
