@@ -16,17 +16,34 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "guest/init.h"
 
 #define NEWROOT "/newroot"
 #define HOST "/run/lkvm/host"		/* the host's /, in the new root */
-#define V9FS_MAGIC 0x01021997		/* statfs f_type of 9p (statfs(2)) */
 #define CONF_MAX 16384
 
 static const char *const default_binds[] = { "/bin", "/sbin", "/lib", "/lib64", "/usr", "/etc" };
+
+/*
+ * Is / a 9p mount (booted with root=rootfs rootfstype=9p)? From the last
+ * mount on / in /proc/self/mounts (proc(5)); statfs(2) would not tell, as
+ * 9p reports the f_type of the host's file system.
+ */
+static bool root_is_9p(void)
+{
+	char line[1024], dir[512], type[64];
+	bool is9p = false;
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %511s %63s", dir, type) == 2 && !strcmp(dir, "/"))
+			is9p = !strcmp(type, "9p");
+	if (f)
+		fclose(f);
+	return is9p;
+}
 
 /* The binds the rootfs config names, or the defaults without one. */
 static void read_conf(const struct init_args *a, const char *root, struct rootfs_conf *c)
@@ -151,10 +168,9 @@ void rootfs_main(const struct init_args *a)
 			       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			       "USER=root", "LOGNAME=root", "SHELL=/bin/sh", NULL };
 	struct init_cmd c = { 0 };
-	struct statfs sf;
 
 	/* Booted straight from the 9p root (root=rootfs rootfstype=9p)? */
-	if (statfs("/", &sf) == 0 && sf.f_type == V9FS_MAGIC)
+	if (root_is_9p())
 		root = "";
 	else if (init_mount("rootfs", NEWROOT, "9p", 0, INIT_9P_OPTS) < 0)
 		init_fail(a, "cannot mount the rootfs (9p tag rootfs): does the kernel have "

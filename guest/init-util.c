@@ -41,11 +41,32 @@ void init_msg(const char *fmt, ...)
 		return;
 }
 
+/*
+ * Write @status to I/O port @port: outl after ioperm(2) where the kernel
+ * has it (CONFIG_X86_IOPL_IOPERM), else one byte through /dev/port
+ * (CONFIG_DEVPORT, mem(4)), which is all an exit status needs.
+ */
+static void report_status(int port, int status)
+{
+	unsigned char b = (unsigned char)status;
+	int fd;
+
+	if (ioperm((unsigned long)port, 4, 1) == 0) {
+		outl((unsigned int)status, (unsigned short)port);
+		return;
+	}
+	fd = open("/dev/port", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0 && pwrite(fd, &b, 1, port) == 1)
+		return;	/* not reached: lkvm ended the VM */
+	init_msg("cannot report exit status %d on port %#x: no ioperm(2) and no /dev/port "
+		 "(CONFIG_X86_IOPL_IOPERM, CONFIG_DEVPORT): powering off", status, port);
+}
+
 void init_exit(const struct init_args *a, int status)
 {
 	sync();
-	if (a->exit_port >= 0 && a->exit_port <= 0xfffc && ioperm((unsigned long)a->exit_port, 4, 1) == 0)
-		outl((unsigned int)status, (unsigned short)a->exit_port);
+	if (a->exit_port >= 0 && a->exit_port <= 0xfffc)
+		report_status(a->exit_port, status);
 	/* Not reached when lkvm has the port; otherwise power off (status 0). */
 	reboot(RB_POWER_OFF);
 	for (;;)
@@ -127,7 +148,12 @@ int mount_basics(const char *root, bool run)
 		if (m[i].run && !run)
 			continue;
 		snprintf(path, sizeof(path), "%s%s", root, m[i].dir);
-		bad += init_mount(m[i].src, path, m[i].type, m[i].flags, m[i].data) < 0;
+		mkdir_p(path);
+		/* EBUSY: there already (the kernel's devtmpfs on a 9p root) */
+		if (mount(m[i].src, path, m[i].type, m[i].flags, m[i].data) < 0 && errno != EBUSY) {
+			init_msg("cannot mount %s on %s: %s", m[i].type, path, strerror(errno));
+			bad++;
+		}
 	}
 	/* The /dev/fd links the kernel's devtmpfs lacks. */
 	snprintf(path, sizeof(path), "%s/dev/fd", root);
