@@ -63,7 +63,7 @@ void p9_server_exit(struct p9_server *s);
  * request is copied before it is decoded, except Twrite's data, which
  * goes from @out straight to the file (pwritev), as Tread's comes from
  * the file straight into @in (preadv).
- * Returns the reply's length in bytes (>= P9_RLERROR_BYTES: errors in
+ * Returns the reply's length in bytes (at least P9_HDR_BYTES; errors in
  * the request are answered with Rlerror), or -1 if the chain cannot carry
  * an answer at all (fewer than 7 readable or 11 writable bytes), which
  * the device treats as a broken driver.
