@@ -33,6 +33,7 @@
 #include "util/term.h"
 #include "virtio/devices.h"
 #include "virtio/blk.h"	/* -d/--disk */
+#include "virtio/9p.h"	/* --9p */
 
 #define DEFAULT_RAM_MB 512
 #define MIN_RAM (4 * SZ_1M)
@@ -225,6 +226,37 @@ static int opt_disk(const struct option *opt __unused, const char *arg, int unse
 	return 0;
 }
 
+/* --9p HOSTDIR[,TAG][,ro], repeatable; tags must differ. */
+static int opt_9p(const struct option *opt __unused, const char *arg, int unset)
+{
+	struct p9_share_opts *o;
+
+	if (unset) {
+		cfg.nr_shares = 0;
+		return 0;
+	}
+	if (cfg.nr_shares >= MAX_9P_SHARES) {
+		pr_err("too many --9p shares (at most %d)", MAX_9P_SHARES);
+		return -1;
+	}
+	o = xzalloc(sizeof(*o));
+	if (p9_opts_parse(arg, o) < 0) {
+		free(o);
+		return -1;
+	}
+	for (int i = 0; i < cfg.nr_shares; i++) {
+		if (!strcmp(cfg.shares[i]->tag, o->tag)) {
+			pr_err("--9p %s: tag '%s' is already used by --9p %s; give each share its own tag (HOSTDIR,TAG)",
+			       arg, o->tag, cfg.shares[i]->path);
+			p9_opts_free(o);
+			free(o);
+			return -1;
+		}
+	}
+	cfg.shares[cfg.nr_shares++] = o;
+	return 0;
+}
+
 /* --fw-cfg name=NAME,file=PATH or name=NAME,string=TEXT, repeatable.
  * string= takes the rest of the argument, commas included. */
 static int opt_fw_cfg(const struct option *opt __unused, const char *arg, int unset)
@@ -297,6 +329,9 @@ static int init_virtio(struct kvm *kvm)
 		return -1;
 	for (int i = 0; i < cfg.nr_disks; i++)	/* vda, vdb, ... in order */
 		if (virtio_blk_init(kvm, cfg.virtio_transport, cfg.disks[i], cfg.nr_cpus) < 0)
+			return -1;
+	for (int i = 0; i < cfg.nr_shares; i++)
+		if (virtio_9p_init(kvm, cfg.virtio_transport, cfg.shares[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -440,6 +475,9 @@ int cmd_run(int argc, const char **argv)
 				    opt_rng, 0),
 		OPT_CALLBACK('d', "disk", NULL, "PATH[,ro][,direct][,cow[=OVERLAY]][,serial=ID]",
 			     "virtio-blk disk image (vda, vdb, ...); repeatable", opt_disk),
+		OPT_CALLBACK(0, "9p", NULL, "HOSTDIR[,TAG][,ro]",
+			     "share a host directory (virtio-9p, mount tag TAG: default its name); repeatable",
+			     opt_9p),
 		OPT_CALLBACK(0, "rootfs", NULL, "NAME",
 			     "boot rootfs NAME of lkvm setup: a 9p root with the host's programs (lkvm help setup)",
 			     opt_rootfs),
@@ -556,10 +594,16 @@ int cmd_run(int argc, const char **argv)
 	bad = boot_check_inputs(&cfg, NULL);
 	for (int i = 0; i < cfg.nr_disks; i++)
 		bad += disk_check_path(cfg.disks[i]->path) < 0;
+	for (int i = 0; i < cfg.nr_shares; i++)
+		bad += p9_check_dir(cfg.shares[i]->path) < 0;
 	bad += fw_cfg_check_inputs(&cfg);
 	if (bad)
 		return EXIT_LKVM_ERROR;
 	phase(PH_INPUTS);
+	/* what the guest mounts: one line per share, before the guest's output */
+	for (int i = 0; i < cfg.nr_shares && log_level >= LOG_WARNING; i++)
+		log_raw("lkvm: --9p %s: mount -t 9p -o trans=virtio,version=9p2000.L %s DIR%s\n",
+			cfg.shares[i]->path, cfg.shares[i]->tag, cfg.shares[i]->ro ? " (read-only)" : "");
 	if (trace_ioctls_arg &&
 	    kvm_ioctl_trace_start(trace_ioctls_arg, trace_ioctls_regs, trace_ioctls_run) < 0)
 		return EXIT_LKVM_ERROR;

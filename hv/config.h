@@ -12,8 +12,10 @@
 #define MAX_MODULES 16
 #define MAX_DISKS 16
 #define MAX_FW_CFG_FILES 32	/* == FW_CFG_MAX_FILES (hv/x86/fw_cfg.h) */
+#define MAX_9P_SHARES 16
 
 struct disk_opts;
+struct p9_share_opts;
 
 enum console_type { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
@@ -47,6 +49,9 @@ struct vm_config {
 	/* -d/--disk (disk/disk.h struct disk_opts), in command-line order */
 	struct disk_opts *disks[MAX_DISKS];
 	int nr_disks;
+	/* --9p HOSTDIR[,TAG][,ro] (virtio/9p-opts.h), in command-line order */
+	struct p9_share_opts *shares[MAX_9P_SHARES];
+	int nr_shares;
 	/* --fw-cfg name=NAME,file=PATH|string=TEXT, in command-line order;
 	 * exactly one of @path and @string is set */
 	struct fw_cfg_file_opt {
