@@ -225,8 +225,8 @@ int cmd_sandbox(int argc, const char **argv)
 	}
 	runargs_push(&run, "-i");
 	runargs_push(&run, initrd);
-	runargs_push(&run, "--debug-exit");
-	runargs_pushf(&run, "%#x,4,exact", SANDBOX_EXIT_PORT);
+	/* an optional-argument option: the value goes after '=' */
+	runargs_pushf(&run, "--debug-exit=%#x,4,exact", SANDBOX_EXIT_PORT);
 	runargs_push(&run, "-p");
 	runargs_push(&run, params);
 	if (log_level >= LOG_DEBUG)

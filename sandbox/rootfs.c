@@ -92,8 +92,8 @@ int rootfs_run_argv(int argc, const char **argv, struct runargs *out)
 	runargs_push(out, "-i");
 	runargs_pushf(out, "%s", initrd);
 	if (!o.debug_exit) {
-		runargs_push(out, "--debug-exit");
-		runargs_pushf(out, "%#x,4,exact", SANDBOX_EXIT_PORT);
+		/* an optional-argument option: the value goes after '=' */
+		runargs_pushf(out, "--debug-exit=%#x,4,exact", SANDBOX_EXIT_PORT);
 	}
 	{
 		const char *term = getenv("TERM");
