@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,7 @@ static int write_spec(struct sandbox_spec *s)
 	char *buf;
 	int fd, n;
 	gid_t groups[SPEC_MAX_GROUPS];
+	struct winsize ws;
 
 	s->uid = getuid();
 	s->gid = getgid();
@@ -102,6 +104,10 @@ static int write_spec(struct sandbox_spec *s)
 		s->home = pw->pw_dir;
 	s->stdin_tty = isatty(STDIN_FILENO);
 	s->stdout_tty = isatty(STDOUT_FILENO);
+	if (s->stdout_tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+		s->rows = ws.ws_row;
+		s->cols = ws.ws_col;
+	}
 	len = spec_encode(s, NULL, 0);
 	if (!len) {
 		pr_err("cannot describe the command to the guest (a bad path or too many arguments)");

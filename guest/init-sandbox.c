@@ -123,6 +123,8 @@ void sandbox_main(const struct init_args *a)
 	c.nr_groups = s.nr_groups;
 	c.echo = s.stdin_tty;
 	c.onlcr = s.stdout_tty;
+	c.rows = (unsigned short)s.rows;
+	c.cols = (unsigned short)s.cols;
 	status = spawn_wait(&c);
 	init_exit(a, status);
 }

@@ -219,6 +219,11 @@ static void child_console(const struct init_cmd *c)
 	if (fd < 0)
 		return;	/* keep the kernel's /dev/console fds */
 	ioctl(fd, TIOCSCTTY, 1);
+	if (c->rows && c->cols) {
+		struct winsize ws = { .ws_row = c->rows, .ws_col = c->cols };
+
+		ioctl(fd, TIOCSWINSZ, &ws);
+	}
 	if (tcgetattr(fd, &t) == 0) {
 		if (!c->echo)
 			t.c_lflag &= (tcflag_t)~(ECHO | ECHOE | ECHOK | ECHONL);

@@ -78,6 +78,7 @@ struct init_cmd {
 	int nr_groups;
 	bool echo;			/* keep the console's echo (lkvm's stdin is a terminal) */
 	bool onlcr;			/* keep NL -> CR NL (lkvm's stdout is a terminal) */
+	unsigned short rows, cols;	/* the console's size (TIOCSWINSZ); 0: leave it */
 };
 
 /*

@@ -88,6 +88,14 @@ size_t spec_encode(const struct sandbox_spec *s, char *buf, size_t size)
 	if (s->shell)
 		rec(&o, "shell", s->shell);
 	rec(&o, "tty", tty);
+	if (s->rows || s->cols) {
+		char ws[32];
+
+		if (!s->rows || !s->cols || s->rows > 65535 || s->cols > 65535)
+			return 0;
+		snprintf(ws, sizeof(ws), "%ux%u", s->rows, s->cols);
+		rec(&o, "winsize", ws);
+	}
 	for (int i = 0; i < s->nr_shares; i++) {
 		const struct spec_share *sh = &s->shares[i];
 
@@ -214,6 +222,17 @@ int spec_parse(const char *buf, size_t len, struct sandbox_spec *s, char *err, s
 			s->stdin_tty = v[0] == '1';
 			s->stdout_tty = v[1] == '1';
 			have_tty = true;
+		} else if (KEY("winsize")) {
+			const char *x = strchr(v, 'x');
+			char num[12];
+
+			if (s->rows || !x || x == v || (size_t)(x - v) >= sizeof(num))
+				return fail(err, errlen, "spec: winsize '%.32s': expected ROWSxCOLS once", v);
+			memcpy(num, v, (size_t)(x - v));
+			num[x - v] = 0;
+			if (parse_id(num, &s->rows) || parse_id(x + 1, &s->cols) || !s->rows ||
+			    !s->cols || s->rows > 65535 || s->cols > 65535)
+				return fail(err, errlen, "spec: winsize '%.32s': sizes of 1 to 65535", v);
 		} else if (KEY("share")) {
 			const char *colon = strchr(v, ':');
 			struct spec_share *sh = &s->shares[s->nr_shares];

@@ -14,6 +14,7 @@
  *   term= home= path= user= shell=   environment values (optional)
  *   tty=IO              I 1 if lkvm's stdin is a terminal, O likewise
  *                       for its stdout ("11", "01", ...; optional, "00")
+ *   winsize=ROWSxCOLS   the terminal's size, each 1-65535 (optional)
  *   share=TAG:/abs/path a writable 9p share and where it is mounted;
  *                       TAG is 1-31 of [a-z0-9_]; repeatable
  *   arg=WORD            the command's argv, in order; none: a shell
@@ -57,6 +58,7 @@ struct sandbox_spec {
 	int nr_groups;
 	const char *term, *home, *path, *user, *shell;
 	bool stdin_tty, stdout_tty;
+	unsigned int rows, cols;	/* terminal size; 0 when unknown */
 	struct spec_share shares[SPEC_MAX_SHARES];
 	int nr_shares;
 	const char *args[SPEC_MAX_ARGS + 1];

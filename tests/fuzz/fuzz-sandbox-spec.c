@@ -40,7 +40,8 @@ static void round_trip(const struct sandbox_spec *s)
 	    s->nr_shares != t.nr_shares || !same_str(s->term, t.term) ||
 	    !same_str(s->home, t.home) || !same_str(s->path, t.path) ||
 	    !same_str(s->user, t.user) || !same_str(s->shell, t.shell) ||
-	    s->stdin_tty != t.stdin_tty || s->stdout_tty != t.stdout_tty)
+	    s->stdin_tty != t.stdin_tty || s->stdout_tty != t.stdout_tty ||
+	    s->rows != t.rows || s->cols != t.cols)
 		abort();
 	for (int i = 0; i < s->nr_groups; i++)
 		if (s->groups[i] != t.groups[i])

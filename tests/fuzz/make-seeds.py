@@ -416,7 +416,8 @@ SPEC_BASE = [b"cwd=/home/u/linux", b"uid=1000", b"gid=1000"]
 put("sandbox-spec", "minimal", spec(*SPEC_BASE))
 put("sandbox-spec", "full", spec(*SPEC_BASE, b"group=27", b"group=100", b"term=xterm",
                                  b"home=/home/u", b"path=/usr/bin:/bin", b"user=u",
-                                 b"shell=/bin/bash", b"tty=11", b"share=rw0:/home/u/linux",
+                                 b"shell=/bin/bash", b"tty=11", b"winsize=50x132",
+                                 b"share=rw0:/home/u/linux",
                                  b"share=rw1:/tmp/a:b", b"arg=sh", b"arg=-c",
                                  b"arg=pwd; id -u; exit 7"))
 put("sandbox-spec", "bad-dup", spec(*SPEC_BASE, b"cwd=/"))

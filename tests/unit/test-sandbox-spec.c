@@ -57,6 +57,8 @@ int main(void)
 	in.user = "u";
 	in.shell = "/bin/bash";
 	in.stdout_tty = true;
+	in.rows = 50;
+	in.cols = 132;
 	strcpy(in.shares[0].tag, "rw0");
 	in.shares[0].path = "/home/u/linux";
 	strcpy(in.shares[1].tag, "rw1");
@@ -87,6 +89,7 @@ int main(void)
 	is_str(out.user, "u", "user");
 	is_str(out.shell, "/bin/bash", "shell");
 	ok(!out.stdin_tty && out.stdout_tty, "tty flags: stdin no, stdout yes");
+	ok(out.rows == 50 && out.cols == 132, "winsize 50x132");
 	ok(out.nr_shares == 2 && !strcmp(out.shares[0].tag, "rw0") &&
 	   !strcmp(out.shares[0].path, "/home/u/linux"), "share rw0");
 	ok(!strcmp(out.shares[1].tag, "rw1") &&
@@ -101,7 +104,7 @@ int main(void)
 	in.cwd = "/";
 	n = spec_encode(&in, buf, sizeof(buf));
 	ok(n > 0 && spec_parse(buf, n, &out, err, sizeof(err)) == 0 && out.nr_args == 0 &&
-	   !out.term && !out.home && !out.nr_shares,
+	   !out.term && !out.home && !out.nr_shares && !out.rows && !out.cols,
 	   "a minimal spec: no command (a shell), optional values absent");
 	in.cwd = "relative";
 	is_int(spec_encode(&in, buf, sizeof(buf)), 0, "encode refuses a relative cwd");
@@ -137,6 +140,11 @@ int main(void)
 	BAD(MIN_SPEC "=x\0", "unknown record", "an empty key");
 	BAD(MIN_SPEC "tty=2\0", "tty", "a bad tty value");
 	BAD(MIN_SPEC "tty=11\0tty=00\0", "tty", "two tty records");
+	BAD(MIN_SPEC "winsize=24\0", "ROWSxCOLS", "a winsize without x");
+	BAD(MIN_SPEC "winsize=x80\0", "ROWSxCOLS", "a winsize without rows");
+	BAD(MIN_SPEC "winsize=0x80\0", "1 to 65535", "a winsize of 0 rows");
+	BAD(MIN_SPEC "winsize=24x70000\0", "1 to 65535", "a winsize past 65535");
+	BAD(MIN_SPEC "winsize=24x80\0winsize=24x80\0", "once", "two winsizes");
 	BAD(MIN_SPEC "share=rw0\0", "TAG:/PATH", "a share without a path");
 	BAD(MIN_SPEC "share=rw0:rel\0", "TAG:/PATH", "a share with a relative path");
 	BAD(MIN_SPEC "share=:/x\0", "tag", "a share with an empty tag");
