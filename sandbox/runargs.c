@@ -99,6 +99,10 @@ int runargs_scan(const char *cmd, int argc, const char **argv, struct user_opts 
 			o->help = true;
 			if (!sandbox)
 				runargs_push(pass, a);	/* run's own help */
+		} else if (sandbox && a[0] != '-' && (i == 1 || argv[i - 1][0] != '-')) {
+			/* not an option, nor the value of one: a command without -- */
+			return set_err(err, errlen, "'%s': put the command after --, as in lkvm sandbox [options] -- %s ...",
+				       a, a);
 		} else {
 			if (!strncmp(a, "--debug-exit", 12) || !strcmp(a, "--no-debug-exit"))
 				o->debug_exit = true;

@@ -112,6 +112,8 @@ static void test_runargs(void)
 	const char *a3[] = { "sandbox", "--rw", NULL };
 	const char *a4[] = { "run", "--rootfs", "r1", "--params=x y", "--debug-exit", "-c", "1", NULL };
 	const char *a5[] = { "run", "--rootfs=r1", "--", "cmd", NULL };
+	const char *a6[] = { "sandbox", "make", NULL };
+	const char *a7[] = { "sandbox", "-m", "1G", "make", NULL };
 
 	ok(runargs_scan("sandbox", 18, a1, &o, &pass, err, sizeof(err)) == 0, "sandbox: scan");
 	is_str(o.kernel, "bz", "-kFILE");
@@ -144,6 +146,14 @@ static void test_runargs(void)
 	memset(&pass, 0, sizeof(pass));
 	ok(runargs_scan("run", 4, a5, &o, &pass, err, sizeof(err)) == -1 && strstr(err, "cmd"),
 	   "run: a word after -- is refused: %s", err);
+	free(pass.v);
+	memset(&pass, 0, sizeof(pass));
+	ok(runargs_scan("sandbox", 2, a6, &o, &pass, err, sizeof(err)) == -1 && strstr(err, "after --"),
+	   "sandbox: a command without -- is refused: %s", err);
+	free(pass.v);
+	memset(&pass, 0, sizeof(pass));
+	ok(runargs_scan("sandbox", 4, a7, &o, &pass, err, sizeof(err)) == -1 && strstr(err, "'make'"),
+	   "sandbox: ... also after an option's value: %s", err);
 	free(pass.v);
 }
 
