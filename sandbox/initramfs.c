@@ -245,6 +245,49 @@ static int choose(const struct initramfs_req *r, struct mod_list *m)
 	return ret;
 }
 
+/* mkdir -p @dir (mode 0755); true if it is then a writable directory. */
+static bool make_dirs(char *dir)
+{
+	for (char *s = dir + 1; ; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+
+			*s = 0;
+			mkdir(dir, 0755);
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	return access(dir, W_OK | X_OK) == 0;
+}
+
+/*
+ * The initramfs cache: <cache dir>/sandbox, or ${TMPDIR:-/tmp}/lkvm-UID/sandbox
+ * when that cannot be written (a read-only home). 0, or -1 if neither.
+ */
+static int cache_subdir(char *dir, size_t size)
+{
+	const char *t = getenv("TMPDIR");
+	struct stat st;
+
+	if (lkvm_cache_dir(dir, size - 16) == 0) {
+		strcat(dir, "/sandbox");
+		if (make_dirs(dir))
+			return 0;
+	}
+	/* A shared /tmp: lkvm-UID must be our own private directory, no symlink. */
+	if ((size_t)snprintf(dir, size, "%s/lkvm-%u", t && *t == '/' ? t : "/tmp",
+			     (unsigned int)getuid()) >= size - 16)
+		return -1;
+	mkdir(dir, 0700);
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+	    (st.st_mode & 077))
+		return -1;
+	strcat(dir, "/sandbox");
+	return make_dirs(dir) ? 0 : -1;
+}
+
 int initramfs_get(const struct initramfs_req *r, char *path, size_t size)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX + 32];
@@ -276,12 +319,11 @@ int initramfs_get(const struct initramfs_req *r, char *path, size_t size)
 		}
 		h = fnv(h, m.paths[i], strlen(m.paths[i]) + 1);
 	}
-	if (lkvm_cache_dir(dir, sizeof(dir) - 16) < 0) {
-		pr_err("no cache directory for the initramfs: set HOME or LKVM_CACHE");
+	if (cache_subdir(dir, sizeof(dir)) < 0) {
+		pr_err("no writable cache directory for the initramfs: set LKVM_CACHE");
 		mod_list_free(&m);
 		return -1;
 	}
-	strcat(dir, "/sandbox");
 	if ((size_t)snprintf(path, size, "%s/initramfs-%s-%016llx.cpio", dir,
 			     r->release ? r->release : "any", (unsigned long long)h) >= size) {
 		pr_err("the initramfs path in %s is too long", dir);
@@ -293,18 +335,6 @@ int initramfs_get(const struct initramfs_req *r, char *path, size_t size)
 		return 0;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
-	/* the cache directory and its parents, as mkdir -p */
-	for (char *s = dir + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-
-			*s = 0;
-			mkdir(dir, 0755);
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
 	if (write_cpio(tmp, r, &m) < 0) {
 		unlink(tmp);
 		mod_list_free(&m);

@@ -55,8 +55,9 @@ struct initramfs_req {
 
 /*
  * initramfs_get - the path of an initramfs for @r, built (cpio newc,
- * uncompressed) into the cache directory unless there already, into
- * @path. Returns 0, or -1 after an error line (a required module neither
+ * uncompressed) into <cache dir>/sandbox (or a private
+ * ${TMPDIR:-/tmp}/lkvm-UID/sandbox when that is not writable) unless
+ * there already, into @path. Returns 0, or -1 after an error line (a required module neither
  * built in nor in the module directory, unwritable cache, ...).
  */
 int initramfs_get(const struct initramfs_req *r, char *path, size_t size);
