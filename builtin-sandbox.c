@@ -221,6 +221,8 @@ int cmd_sandbox(int argc, const char **argv)
 		runargs_push(&run, "--loglevel");
 		runargs_push(&run, "error");
 	}
+	if (!o.name)	/* lkvm list shows what it is */
+		runargs_pushf(&run, "--name=sandbox-%d", (int)getpid());
 	runargs_push(&run, "-k");
 	runargs_push(&run, kernel);
 	runargs_push(&run, "--9p");

@@ -108,6 +108,8 @@ int runargs_scan(const char *cmd, int argc, const char **argv, struct user_opts 
 				o->debug_exit = true;
 			if (!strncmp(a, "--loglevel", 10))
 				o->loglevel = true;
+			if (!strcmp(a, "--name") || !strncmp(a, "--name=", 7))
+				o->name = true;
 			runargs_push(pass, a);
 		}
 		if (r < 0)

@@ -37,6 +37,7 @@ struct user_opts {
 	int nr_rw;
 	bool debug_exit;		/* --debug-exit or --no-debug-exit given */
 	bool loglevel;			/* --loglevel given */
+	bool name;			/* --name given */
 	bool help;			/* -h/--help */
 	const char *const *command;	/* after "--" (sandbox), NULL-terminated */
 	int nr_command;
