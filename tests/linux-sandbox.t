@@ -6,9 +6,9 @@
 #           prints the host's cwd, the invoking uid and the file, writes a
 #           file into the shared cwd (on the host afterwards) and one into
 #           /etc (not on the host), and lkvm exits 7;
-#   boot 2: `--rw DIR` makes DIR writable, a directory outside the shares
-#           takes writes into the overlay only, and a command killed by
-#           SIGTERM gives 143;
+#   boot 2: `--rw DIR` makes DIR writable, a host file outside the shares
+#           is readable, a directory outside them takes writes into the
+#           overlay only, and a command killed by SIGTERM gives 143;
 #   boot 3: no command: the shell reads commands from lkvm's stdin;
 #   boot 4: `lkvm setup NAME` + `lkvm run --rootfs NAME` runs lkvm.cmd=
 #           with the host's programs, keeps /root on the host, gives the
@@ -31,11 +31,15 @@ logdir=${logdir:-$(mktemp -d "${TMPDIR:-/tmp}/lkvm-linux-sandbox.XXXXXX")}
 mkdir -p "$logdir"
 token=sbx-$$-$RANDOM$RANDOM
 top=$logdir/sandbox-$$
-work=$top/work extra=$top/extra outside=$top/outside
+work=$top/work extra=$top/extra
 rm -rf "$top"
-mkdir -p "$work" "$extra" "$outside"
-work=$(cd "$work" && pwd -P) extra=$(cd "$extra" && pwd -P) outside=$(cd "$outside" && pwd -P)
+mkdir -p "$work" "$extra"
+work=$(cd "$work" && pwd -P) extra=$(cd "$extra" && pwd -P)
 printf 'file-%s\n' "$token" > "$work/FILE"
+# Outside every share, and not below /tmp or /run, which are the guest's
+# own empty tmpfs: /var/tmp.
+outside=$(mktemp -d /var/tmp/lkvm-sandbox.XXXXXX) || outside=
+[ -z "$outside" ] || printf 'host-%s\n' "$token" > "$outside/hostfile"
 # The initramfs cache: a writable place even where $HOME is not.
 export LKVM_SANDBOX_CACHE=$logdir/cache
 params="$(nested_cmdline)"
@@ -61,7 +65,7 @@ sandbox() {
 # line LOG TEXT: true if LOG has the line TEXT exactly.
 line() { grep -qxF -- "$2" "$1"; }
 
-plan 20
+plan 21
 diag "kernel $kernel; logs in $logdir"
 
 # 1. The command, its cwd, uid, a host file, writes, the exit status.
@@ -88,11 +92,19 @@ tap_ok "$st" "output to a pipe has plain newlines (no CR)"
 # 2. --rw, a directory outside the shares, death by a signal.
 log=$logdir/linux-sandbox-rw.log
 sandbox "$log" -k "$kernel" -m 256 -p "$params" --rw "$extra" -- sh -c \
-	"echo rw-$token > $extra/f && echo rw-written; echo o > $outside/f && echo outside-written; kill -TERM \$\$"
+	"echo rw-$token > $extra/f && echo rw-written; cat ${outside:-/nonexistent}/hostfile; echo o > ${outside:-/nonexistent}/f && echo outside-written; kill -TERM \$\$"
 st=1; [ "$(cat "$extra/f" 2>/dev/null)" = "rw-$token" ] && line "$log" rw-written && st=0
 tap_ok "$st" "--rw DIR: the command's write there is on the host"
-st=1; line "$log" outside-written && [ ! -e "$outside/f" ] && st=0
-tap_ok "$st" "a write outside the shares stays in the overlay"
+if [ -n "$outside" ]; then
+	st=0; line "$log" "host-$token" || st=1
+	tap_ok "$st" "a host file outside the shares is readable ($outside)"
+	st=1; line "$log" outside-written && [ ! -e "$outside/f" ] && st=0
+	tap_ok "$st" "a write outside the shares stays in the overlay"
+	rm -rf "$outside"
+else
+	tap_skip "a host file outside the shares is readable" "no writable /var/tmp"
+	tap_skip "a write outside the shares stays in the overlay" "no writable /var/tmp"
+fi
 ok_status "$SBX_STATUS" 143 "a command killed by SIGTERM: status 143 (128 + 15)"
 [ "$TAP_FAILED" = 0 ] || { dump_tail "$log" 30; dump_tail "$log.err" 30; }
 
