@@ -6,9 +6,11 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "builtin.h"
@@ -177,30 +179,36 @@ static int list_rootfs(bool json)
 		return 1;
 	}
 	while (d && (de = readdir(d))) {
-		if (!ctl_name_valid(de->d_name) || de->d_type != DT_DIR)
+		struct stat st;
+
+		if (!ctl_name_valid(de->d_name) ||
+		    (de->d_type != DT_DIR && (de->d_type != DT_UNKNOWN ||
+		     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     !S_ISDIR(st.st_mode))))
 			continue;
 		names = xrealloc(names, (size_t)(n + 1) * sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
 	}
 	if (d)
 		closedir(d);
-	qsort(names, (size_t)n, sizeof(*names), name_cmp);
+	if (n)
+		qsort(names, (size_t)n, sizeof(*names), name_cmp);
 	if (json)
 		printf("[");
 	else
 		printf("%-20s  %s\n", "NAME", "PATH");
 	for (int i = 0; i < n; i++) {
+		char path[sizeof(base) + CTL_NAME_MAX + 2];
+
+		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 		if (json) {
 			printf("%s\n  {\"name\": ", i ? "," : "");
 			json_str(names[i]);
-			char path[sizeof(base) + CTL_NAME_MAX + 2];
-
-			snprintf(path, sizeof(path), "%s/%s", base, names[i]);
 			printf(", \"path\": ");
 			json_str(path);
 			printf("}");
 		} else {
-			printf("%-20s  %s/%s\n", names[i], base, names[i]);
+			printf("%-20s  %s\n", names[i], path);
 		}
 		free(names[i]);
 	}
