@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/kvm.h"
 #include "util/log.h"
 #include "virtio/9p-server.h"
 #include "virtio/9p.h"
@@ -121,5 +122,15 @@ int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
 	/* used from the I/O thread once the driver is ready: no guest runs yet */
 	d->elem = virtq_elem_alloc(&vdev->vqs[0]);
 	pr_info("%s: %s as tag '%s'%s", vdev->label, o->path, o->tag, o->ro ? ", read-only" : "");
+	return 0;
+}
+
+int virtio_9p_create(struct kvm *kvm)
+{
+	const struct vm_config *cfg = kvm->cfg;
+
+	for (int i = 0; i < cfg->nr_shares; i++)
+		if (virtio_9p_init(kvm, cfg->virtio_transport, cfg->shares[i]) < 0)
+			return -1;
 	return 0;
 }
