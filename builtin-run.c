@@ -330,9 +330,8 @@ static int init_virtio(struct kvm *kvm)
 	for (int i = 0; i < cfg.nr_disks; i++)	/* vda, vdb, ... in order */
 		if (virtio_blk_init(kvm, cfg.virtio_transport, cfg.disks[i], cfg.nr_cpus) < 0)
 			return -1;
-	for (int i = 0; i < cfg.nr_shares; i++)
-		if (virtio_9p_init(kvm, cfg.virtio_transport, cfg.shares[i]) < 0)
-			return -1;
+	if (virtio_9p_create(kvm) < 0)	/* --9p shares */
+		return -1;
 	return 0;
 }
 

@@ -67,6 +67,7 @@ void p9_fid_del(struct p9_fid_table *t, struct p9_fid *f)
 	if (*pp) {
 		*pp = f->next;
 		t->count--;
+		t->xattr_held -= MIN(t->xattr_held, f->xattr_buf ? f->xattr_size : 0);
 	}
 	p9_fid_release(f);
 }
@@ -82,6 +83,7 @@ void p9_fid_clear(struct p9_fid_table *t)
 		}
 	}
 	t->count = 0;
+	t->xattr_held = 0;
 }
 
 void p9_fid_each(struct p9_fid_table *t, void (*fn)(struct p9_fid *f, void *opaque), void *opaque)

@@ -15,6 +15,7 @@
 #define P9_MAX_FIDS	16384		/* fids one session may hold */
 #define P9_FID_BUCKETS	1024
 #define P9_XATTR_MAX	65536		/* XATTR_SIZE_MAX: bytes of one xattr value or list */
+#define P9_XATTR_HELD_MAX (16u << 20)	/* bytes all xattr fids of a session may hold */
 
 /*
  * One fid. @fd always refers to the file: an O_PATH descriptor from a
@@ -47,6 +48,7 @@ struct p9_fid {
 struct p9_fid_table {
 	struct p9_fid *buckets[P9_FID_BUCKETS];
 	u32 count;
+	u64 xattr_held;			/* bytes of xattr buffers the fids hold */
 };
 
 /* p9_fid_get - the fid @id, or NULL. */

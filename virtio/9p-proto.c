@@ -131,12 +131,13 @@ u32 p9_reply_end(struct p9_buf *b)
 
 u32 p9_encode_lerror(u8 *out, u16 tag, u32 ecode)
 {
-	struct p9_buf b;
+	const u8 msg[P9_RLERROR_BYTES] = {
+		P9_RLERROR_BYTES, 0, 0, 0, P9_RLERROR, (u8)tag, (u8)(tag >> 8),
+		(u8)ecode, (u8)(ecode >> 8), (u8)(ecode >> 16), (u8)(ecode >> 24),
+	};
 
-	p9_buf_init(&b, out, P9_RLERROR_BYTES);
-	p9_reply_begin(&b, P9_RLERROR, tag);
-	p9_put_u32(&b, ecode);
-	return p9_reply_end(&b);
+	memcpy(out, msg, sizeof(msg));
+	return P9_RLERROR_BYTES;
 }
 
 /*

@@ -74,14 +74,21 @@ int p9_op_xattrwalk(struct p9_ctx *c)
 		free(buf);
 		return err;
 	}
+	if ((u64)n > P9_XATTR_HELD_MAX - MIN(c->s->fids.xattr_held, (u64)P9_XATTR_HELD_MAX)) {
+		free(buf);
+		return -ENOSPC;	/* the guest holds too many xattr fids */
+	}
 	nf = p9_fid_new(&c->s->fids, m->newfid, &err);
 	if (!nf) {
 		free(buf);
 		return err;
 	}
 	nf->xattr = true;
-	nf->xattr_buf = buf;
+	nf->xattr_buf = n ? realloc(buf, (size_t)n) : buf;	/* keep what was read only */
+	if (!nf->xattr_buf)
+		nf->xattr_buf = buf;
 	nf->xattr_size = (u64)n;
+	c->s->fids.xattr_held += (u64)n;
 	p9_put_u64(c->r, (u64)n);
 	return 0;
 }
@@ -100,6 +107,11 @@ int p9_op_xattrcreate(struct p9_ctx *c)
 		return -E2BIG;
 	if (m->flags & ~(u32)(XATTR_CREATE | XATTR_REPLACE))
 		return -EINVAL;
+	if (f->open_fd >= 0)
+		return -EBADF;
+	if (m->attr_size > P9_XATTR_HELD_MAX - MIN(c->s->fids.xattr_held, (u64)P9_XATTR_HELD_MAX))
+		return -ENOSPC;
+	c->s->fids.xattr_held += m->attr_size;
 	f->xattr = f->xattr_create = true;
 	f->xattr_name = xstrdup(m->name);
 	f->xattr_size = m->attr_size;

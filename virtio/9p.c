@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hv/kvm.h"
 #include "util/log.h"
 #include "virtio/9p-server.h"
 #include "virtio/9p.h"
 
 #define P9_QUEUE_SIZE	128
+#define P9_MAX_DEVICES	16	/* == MAX_9P_SHARES (hv/config.h) */
 
 struct p9_dev {
 	struct virtio_device vdev;
@@ -23,6 +25,11 @@ struct p9_dev {
 	char *path;
 	u8 config[2 + P9_TAG_MAX];	/* le16 tag_len, tag (no NUL) */
 };
+
+/* Every device made, kept for the process's life (the core uses them
+ * until after their exit callback). */
+static struct p9_dev *p9_devs[P9_MAX_DEVICES];
+static int nr_p9_devs;
 
 static void p9_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
@@ -64,6 +71,8 @@ static void p9_exit(struct virtio_device *vdev)
 		d->path, (unsigned long long)st->requests, (unsigned long long)st->errors,
 		(unsigned long long)st->bytes_read, (unsigned long long)st->bytes_written);
 	p9_server_exit(&d->srv);
+	free(d->elem);
+	d->elem = NULL;
 }
 
 static const struct virtio_dev_ops p9_ops = {
@@ -80,6 +89,11 @@ int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
 	size_t len = strnlen(o->tag, P9_TAG_MAX);
 	int err;
 
+	if (nr_p9_devs >= P9_MAX_DEVICES) {
+		pr_err("--9p %s: at most %d shares", o->path, P9_MAX_DEVICES);
+		free(d);
+		return -1;
+	}
 	err = p9_server_init(&d->srv, o->path, o->ro);
 	if (err < 0) {
 		pr_err("--9p %s: %s", o->path, strerror(-err));
@@ -102,10 +116,21 @@ int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
 	vdev->nr_queues = 1;
 	vdev->queue_size = P9_QUEUE_SIZE;
 	vdev->nr_threads = 1;
+	p9_devs[nr_p9_devs++] = d;
 	if (virtio_dev_register(kvm, vdev, transport) < 0)
 		return -1;	/* registered devices cannot be taken back; lkvm ends */
 	/* used from the I/O thread once the driver is ready: no guest runs yet */
 	d->elem = virtq_elem_alloc(&vdev->vqs[0]);
 	pr_info("%s: %s as tag '%s'%s", vdev->label, o->path, o->tag, o->ro ? ", read-only" : "");
+	return 0;
+}
+
+int virtio_9p_create(struct kvm *kvm)
+{
+	const struct vm_config *cfg = kvm->cfg;
+
+	for (int i = 0; i < cfg->nr_shares; i++)
+		if (virtio_9p_init(kvm, cfg->virtio_transport, cfg->shares[i]) < 0)
+			return -1;
 	return 0;
 }

@@ -27,4 +27,11 @@
 int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
 		   const struct p9_share_opts *o);
 
+/*
+ * virtio_9p_create - one device per --9p share of kvm->cfg, in
+ * command-line order, on --virtio-transport (the shape of the device
+ * table's creators). Returns 0, or -1 with one error line.
+ */
+int virtio_9p_create(struct kvm *kvm);
+
 #endif

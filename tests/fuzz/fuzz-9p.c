@@ -15,6 +15,7 @@
  * size field equals the length returned, and its type is the request's
  * R-type or Rlerror; a read-only share is never changed.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -33,7 +34,8 @@ static struct p9_server srv;
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
-	remove(p);
+	if (ftw->level > 0)
+		remove(p);
 	return 0;
 }
 
@@ -59,16 +61,18 @@ static void write_file(const char *name, const char *text)
 	close(fd);
 }
 
-/* A fresh share: root/{file, dir/inner, link -> file, out -> ../outside}. */
+/* A fresh share: root/{file, dir/inner, link -> file, out -> ../outside};
+ * the root itself stays (the server holds it open). */
 static void make_tree(void)
 {
 	char p[160];
 
-	chmod(root, 0700);
+	chmod(root, 0755);
 	nftw(root, open_up, 16, FTW_PHYS);
 	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	if (mkdir(root, 0755) < 0)
+	if (mkdir(root, 0755) < 0 && errno != EEXIST)
 		abort();
+	chmod(root, 0755);
 	write_file("file", "hello 9p fuzz\n");
 	snprintf(p, sizeof(p), "%s/dir", root);
 	mkdir(p, 0755);
@@ -92,6 +96,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(root, sizeof(root), "%s/share", base);
 	snprintf(p, sizeof(p), "%s/outside", base);
 	close(open(p, O_WRONLY | O_CREAT, 0600));
+	make_tree();
+	if (p9_server_init(&srv, root, false) < 0)	/* one server: reset per input */
+		abort();
 	return 0;
 }
 
@@ -198,8 +205,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		return 0;
 	}
 	make_tree();
-	if (p9_server_init(&srv, root, ro) < 0)
-		abort();
+	p9_server_reset(&srv);
+	srv.ro = ro;
 	if (ro)
 		before = dir_sum();
 	start_session();
@@ -214,7 +221,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		memcpy(msg, src, got);
 		send_one(msg, len, split, in_len);
 	}
-	p9_server_exit(&srv);
+	p9_server_reset(&srv);	/* every fid (and descriptor) released */
 	if (ro) {
 		after = dir_sum();
 		if (after != before)
