@@ -28,6 +28,8 @@ endif
 O ?= .
 prefix ?= /usr/local
 bindir = $(prefix)/bin
+# lkvm finds its guest init at ../lib/lkvm/lkvm-init from its own directory.
+libdir = $(prefix)/lib/lkvm
 mandir = $(prefix)/share/man/man1
 docdir = $(prefix)/share/doc/lkvm
 OUT := $(patsubst %/,%,$(O))
@@ -88,7 +90,7 @@ all: $(OUT)/lkvm $(OUT)/guest/lkvm-init doc
 # The guest's PID 1 for lkvm sandbox and run --rootfs: static, so it runs
 # from an initramfs or a 9p root with no libraries (glibc's libc.a, from
 # libc6-dev). Never sanitized: it runs in the guest. lkvm finds it as
-# guest/lkvm-init next to itself.
+# guest/lkvm-init next to itself, or installed in $(libdir).
 GUEST_INIT_SRCS := $(sort $(wildcard guest/*.c)) sandbox/spec.c
 GUEST_INIT_CFLAGS := -static -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 $(OUT)/guest/lkvm-init: $(GUEST_INIT_SRCS) $(wildcard guest/*.h) sandbox/spec.h
@@ -283,8 +285,8 @@ $(OUT)/.help-dirs: FORCE
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir) $(DESTDIR)$(docdir)
 	install -m 0755 $(OUT)/lkvm $(DESTDIR)$(bindir)/lkvm
-	install -d $(DESTDIR)$(bindir)/guest
-	install -m 0755 $(OUT)/guest/lkvm-init $(DESTDIR)$(bindir)/guest/lkvm-init
+	install -d $(DESTDIR)$(libdir)
+	install -m 0755 $(OUT)/guest/lkvm-init $(DESTDIR)$(libdir)/lkvm-init
 	install -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(mandir)/
 

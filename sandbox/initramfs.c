@@ -59,7 +59,7 @@ int kernel_release(const char *kernel, char *buf, size_t size, char *err, size_t
 
 int lkvm_init_path(char *buf, size_t size)
 {
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], installed[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
@@ -71,16 +71,19 @@ int lkvm_init_path(char *buf, size_t size)
 	slash = strrchr(exe, '/');
 	if (slash)
 		*slash = 0;
+	/* installed: <prefix>/bin/lkvm and <prefix>/lib/lkvm/lkvm-init */
+	snprintf(installed, sizeof(installed), "%s/../lib/lkvm/lkvm-init", exe);
 	if ((size_t)snprintf(buf, size, "%s/guest/lkvm-init", exe) >= size) {
 		pr_err("the guest init's path is too long");
 		return -1;
 	}
-	if (access(buf, X_OK) < 0) {
-		pr_err("no guest init at %s (%s): build it with 'make' in lkvm's tree", buf,
-		       strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (access(buf, X_OK) == 0)
+		return 0;
+	if (access(installed, X_OK) == 0 && (size_t)snprintf(buf, size, "%s", installed) < size)
+		return 0;
+	pr_err("no guest init at %s (%s) nor at %s: build it with 'make' in lkvm's tree", buf,
+	       strerror(errno), installed);
+	return -1;
 }
 
 int lkvm_cache_dir(char *buf, size_t size)

@@ -22,9 +22,10 @@ int kernel_release(const char *kernel, char *buf, size_t size, char *err, size_t
 
 /*
  * lkvm_init_path - where the guest init is: "guest/lkvm-init" in the
- * directory of the running lkvm (/proc/self/exe), into @buf. Returns 0
+ * directory of the running lkvm (/proc/self/exe; the build tree), else
+ * "../lib/lkvm/lkvm-init" from there (make install), into @buf. Returns 0
  * if it is an executable file, or -1 after one error line naming the
- * path and `make`.
+ * paths and `make`.
  */
 int lkvm_init_path(char *buf, size_t size);
 
