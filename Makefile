@@ -28,6 +28,8 @@ endif
 O ?= .
 prefix ?= /usr/local
 bindir = $(prefix)/bin
+# lkvm finds its guest init at ../lib/lkvm/lkvm-init from its own directory.
+libdir = $(prefix)/lib/lkvm
 mandir = $(prefix)/share/man/man1
 docdir = $(prefix)/share/doc/lkvm
 OUT := $(patsubst %/,%,$(O))
@@ -75,7 +77,7 @@ $(UAPI_STAMP):
 	$(Q)touch $@
 endif
 
-LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c net/*.c stat/*.c)))
+LIB_SRCS := $(sort $(filter-out %.bpf.c,$(wildcard util/*.c hv/*.c hv/x86/*.c virtio/*.c disk/*.c net/*.c stat/*.c sandbox/*.c)))
 BUILTIN_SRCS := $(sort $(wildcard builtin-*.c))
 LIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(LIB_SRCS) $(BUILTIN_SRCS))
 MAIN_OBJ := $(OUT)/kvm.o
@@ -85,7 +87,18 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(patsubst %.c,$(OUT)/%,$(UNIT_SRCS))
 DOCS := $(sort $(wildcard Documentation/lkvm*.txt))
 
-all: $(OUT)/lkvm doc
+all: $(OUT)/lkvm $(OUT)/guest/lkvm-init doc
+
+# The guest's PID 1 for lkvm sandbox and run --rootfs: static, so it runs
+# from an initramfs or a 9p root with no libraries (glibc's libc.a, from
+# libc6-dev). Never sanitized: it runs in the guest. lkvm finds it as
+# guest/lkvm-init next to itself, or installed in $(libdir).
+GUEST_INIT_SRCS := $(sort $(wildcard guest/*.c)) sandbox/spec.c
+GUEST_INIT_CFLAGS := -static -O2 -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
+$(OUT)/guest/lkvm-init: $(GUEST_INIT_SRCS) $(wildcard guest/*.h) sandbox/spec.h
+	$(call say,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -I. -D_GNU_SOURCE $(GUEST_INIT_CFLAGS) -o $@ $(GUEST_INIT_SRCS)
 
 $(OUT)/%.o: %.c $(UAPI_STAMP)
 	$(call say,CC,$@)
@@ -274,6 +287,8 @@ $(OUT)/.help-dirs: FORCE
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(mandir) $(DESTDIR)$(docdir)
 	install -m 0755 $(OUT)/lkvm $(DESTDIR)$(bindir)/lkvm
+	install -d $(DESTDIR)$(libdir)
+	install -m 0755 $(OUT)/guest/lkvm-init $(DESTDIR)$(libdir)/lkvm-init
 	install -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(mandir)/
 
@@ -299,7 +314,7 @@ clean:
 		$(OUT)/stat/stat.skel.h \
 		$(OUT)/hv/x86/acpi_dsdt.hex $(OUT)/hv/x86/acpi_dsdt.aml $(MANPAGES) $(OUT)/.help-dirs \
 		$(OUT)/gen $(OUT)/tests/unit/sample-kvm-names.* \
-		$(FUZZ_OUT)
+		$(FUZZ_OUT) $(OUT)/guest/lkvm-init
 
 .PHONY: all tests check check-unit check-sanitize fuzz fuzz-build fuzz-seeds install guest guest-small demo check-distro clean guests doc FORCE
 FORCE:

@@ -4,14 +4,18 @@
  * directory, each asked for its INFO (Documentation/control-protocol.txt).
  * A table by default, JSON (RFC 8259) with --json.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "builtin.h"
 #include "net/opts.h"
+#include "sandbox/rootfs.h"	/* --rootfs */
 #include "util/ctl-client.h"
 #include "util/log.h"
 #include "util/parse-options.h"
@@ -160,13 +164,78 @@ static void print_json(const struct row *rows, int n)
 	printf("%s]\n", n ? "\n" : "");
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --rootfs: the rootfs directories of lkvm setup, sorted by name. */
+static int list_rootfs(bool json)
+{
+	char base[CTL_SUN_PATH_MAX + 16];
+	struct dirent *de;
+	char **names = NULL;
+	int n = 0;
+	DIR *d;
+
+	if (rootfs_base(base, sizeof(base)) < 0) {
+		pr_err("no state directory: set XDG_RUNTIME_DIR or HOME");
+		return 1;
+	}
+	d = opendir(base);
+	if (!d && errno != ENOENT) {
+		pr_err("cannot read %s: %s", base, strerror(errno));
+		return 1;
+	}
+	while (d && (de = readdir(d))) {
+		struct stat st;
+
+		if (!ctl_name_valid(de->d_name) ||
+		    (de->d_type != DT_DIR && (de->d_type != DT_UNKNOWN ||
+		     fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     !S_ISDIR(st.st_mode))))
+			continue;
+		names = xrealloc(names, (size_t)(n + 1) * sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(names, (size_t)n, sizeof(*names), name_cmp);
+	if (json)
+		printf("[");
+	else
+		printf("%-20s  %s\n", "NAME", "PATH");
+	for (int i = 0; i < n; i++) {
+		char path[sizeof(base) + CTL_NAME_MAX + 2];
+
+		snprintf(path, sizeof(path), "%s/%s", base, names[i]);
+		if (json) {
+			printf("%s\n  {\"name\": ", i ? "," : "");
+			json_str(names[i]);
+			printf(", \"path\": ");
+			json_str(path);
+			printf("}");
+		} else {
+			printf("%-20s  %s\n", names[i], path);
+		}
+		free(names[i]);
+	}
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+	free(names);
+	return 0;
+}
+
 int cmd_list(int argc, const char **argv)
 {
-	static const char *const usage[] = { "lkvm list [--all] [--json]", NULL };
-	bool all = false, json = false;
+	static const char *const usage[] = { "lkvm list [--all] [--json]",
+					     "lkvm list --rootfs [--json]", NULL };
+	bool all = false, json = false, rootfs = false;
 	const struct option opts[] = {
 		OPT_BOOLEAN('a', "all", &all, "also list stale sockets left by crashed lkvm processes"),
 		OPT_BOOLEAN(0, "json", &json, "print a JSON array instead of a table"),
+		OPT_BOOLEAN(0, "rootfs", &rootfs, "list the rootfs directories of lkvm setup instead"),
 		OPT_END(),
 	};
 	char dir[CTL_SUN_PATH_MAX];
@@ -176,6 +245,8 @@ int cmd_list(int argc, const char **argv)
 
 	if (parse_options(argc, argv, opts, usage, 0) > 0)
 		parse_options_error("list", "unexpected argument '%s'", argv[0]);
+	if (rootfs)
+		return list_rootfs(json);
 	if (ctl_sock_dir(dir, sizeof(dir)) < 0) {
 		pr_err("no socket directory: set XDG_RUNTIME_DIR or HOME");
 		return 1;

@@ -26,6 +26,7 @@
 #include "hv/x86/testdev.h"
 #include "hv/x86/legacy.h"
 #include "hv/x86/serial8250.h"
+#include "sandbox/rootfs.h"	/* --rootfs NAME */
 #include "util/ctl-client.h"
 #include "util/log.h"
 #include "util/parse-options.h"
@@ -34,6 +35,7 @@
 #include "virtio/blk.h"	/* -d/--disk */
 #include "net/check.h"
 #include "net/opts.h"	/* -n/--network */
+#include "virtio/9p.h"	/* --9p */
 
 #define DEFAULT_RAM_MB 512
 #define MIN_RAM (4 * SZ_1M)
@@ -95,13 +97,15 @@ static int opt_module(const struct option *opt __unused, const char *arg, int un
 	return add_module(path, comma + 1);
 }
 
-/* --debug-exit[=PORT[,SIZE]] and --no-debug-exit. */
+/* --debug-exit[=PORT[,SIZE][,exact]] and --no-debug-exit. */
 static int opt_debug_exit(const struct option *opt __unused, const char *arg, int unset)
 {
 	char *end;
 	long port, size = DEBUG_EXIT_DEFAULT_SIZE;
+	bool exact = false, sized = false;
 
 	cfg.debug_exit_set = true;
+	cfg.debug_exit_exact = false;
 	if (unset) {
 		cfg.debug_exit_port = -1;
 		return 0;
@@ -113,17 +117,34 @@ static int opt_debug_exit(const struct option *opt __unused, const char *arg, in
 	}
 	errno = 0;
 	port = strtol(arg, &end, 0);
-	if (*end == ',')
-		size = strtol(end + 1, &end, 0);
-	if (errno || *end || port < 0 || port > 0xffff ||
-	    (size != 1 && size != 2 && size != 4) || port + size > 0x10000) {
-		pr_err("--debug-exit '%s': expected PORT[,SIZE] with a port below 0x10000 and a size of 1, 2 or 4",
-		       arg);
-		return -1;
+	if (end == arg)
+		goto bad;
+	while (*end == ',' && !errno) {
+		const char *p = end + 1;
+
+		if (!strncmp(p, "exact", 5) && (p[5] == ',' || !p[5]) && !exact) {
+			exact = true;
+			end = (char *)p + 5;
+		} else if (!sized && !exact) {
+			size = strtol(p, &end, 0);
+			sized = true;
+			if (end == p)
+				goto bad;
+		} else {
+			goto bad;
+		}
 	}
+	if (errno || *end || port < 0 || port > 0xffff ||
+	    (size != 1 && size != 2 && size != 4) || port + size > 0x10000)
+		goto bad;
 	cfg.debug_exit_port = port;
 	cfg.debug_exit_size = size;
+	cfg.debug_exit_exact = exact;
 	return 0;
+bad:
+	pr_err("--debug-exit '%s': expected PORT[,SIZE][,exact] with a port below 0x10000 and a size of 1, 2 or 4",
+	       arg);
+	return -1;
 }
 
 /* -m SIZE: bytes in *@out; -1 if not a size, -2 if outside [MIN_RAM,
@@ -140,8 +161,9 @@ static int parse_mem(const char *arg, u64 *out)
 	return 0;
 }
 
-/* The kernel when -k is not given: the tree we are in, then the host's. */
-static const char *find_kernel(char *searched, size_t size)
+/* The kernel when -k is not given: the tree we are in, then the host's
+ * (builtin.h; lkvm sandbox and run --rootfs share it). */
+const char *find_kernel(char *searched, size_t size)
 {
 	static char boot[300];
 	struct utsname u;
@@ -237,6 +259,37 @@ static void default_network(enum image_kind kind)
 		net_opts_parse("user", &user_default);
 		cfg.nets[cfg.nr_nets++] = &user_default;
 	}
+}
+
+/* --9p HOSTDIR[,TAG][,ro], repeatable; tags must differ. */
+static int opt_9p(const struct option *opt __unused, const char *arg, int unset)
+{
+	struct p9_share_opts *o;
+
+	if (unset) {
+		cfg.nr_shares = 0;
+		return 0;
+	}
+	if (cfg.nr_shares >= MAX_9P_SHARES) {
+		pr_err("too many --9p shares (at most %d)", MAX_9P_SHARES);
+		return -1;
+	}
+	o = xzalloc(sizeof(*o));
+	if (p9_opts_parse(arg, o) < 0) {
+		free(o);
+		return -1;
+	}
+	for (int i = 0; i < cfg.nr_shares; i++) {
+		if (!strcmp(cfg.shares[i]->tag, o->tag)) {
+			pr_err("--9p %s: tag '%s' is already used by --9p %s; give each share its own tag (HOSTDIR,TAG)",
+			       arg, o->tag, cfg.shares[i]->path);
+			p9_opts_free(o);
+			free(o);
+			return -1;
+		}
+	}
+	cfg.shares[cfg.nr_shares++] = o;
+	return 0;
 }
 
 /* --fw-cfg name=NAME,file=PATH or name=NAME,string=TEXT, repeatable.
@@ -405,6 +458,13 @@ static void die_by_signal(int sig)
 	exit(128 + sig);	/* not reached */
 }
 
+/* --rootfs NAME is turned into run options before parsing (sandbox/rootfs.h). */
+static int opt_rootfs(const struct option *opt __unused, const char *arg __unused,
+		      int unset __unused)
+{
+	return 0;
+}
+
 int cmd_run(int argc, const char **argv)
 {
 	static struct kvm kvm;
@@ -435,6 +495,12 @@ int cmd_run(int argc, const char **argv)
 		OPT_CALLBACK('n', "network", NULL, "user[,hostfwd=...]|tap[,ifname=NAME][,vhost=on|off]|none",
 			     "virtio-net NIC (eth0, eth1, ...): user networking (default for Linux), a tap, or none; repeatable",
 			     opt_network),
+		OPT_CALLBACK(0, "9p", NULL, "HOSTDIR[,TAG][,ro]",
+			     "share a host directory (virtio-9p, mount tag TAG: default its name); repeatable",
+			     opt_9p),
+		OPT_CALLBACK(0, "rootfs", NULL, "NAME",
+			     "boot rootfs NAME of lkvm setup: a 9p root with the host's programs (lkvm help setup)",
+			     opt_rootfs),
 		OPT_STRING(0, "virtio-transport", &virtio_transport_arg, "pci|mmio",
 			   "how virtio devices appear: pci (default) or mmio (virtio_mmio.device=)"),
 		OPT_GROUP("Boot options:"),
@@ -444,8 +510,8 @@ int cmd_run(int argc, const char **argv)
 			    "on PVM hosts, add kernel parameters and finish instructions KVM cannot (default on)"),
 		OPT_STRING(0, "symbols", &cfg.symbols, "FILE",
 			   "System.map or vmlinux for guest symbols (default: found beside the kernel)"),
-		OPT_CALLBACK_OPTARG(0, "debug-exit", NULL, "PORT[,SIZE]",
-				    "I/O port whose write V ends lkvm with status (V << 1) | 1 (default 0xf4,4; on for multiboot images)",
+		OPT_CALLBACK_OPTARG(0, "debug-exit", NULL, "PORT[,SIZE][,exact]",
+				    "I/O port whose write V ends lkvm with status (V << 1) | 1, or V with exact (default 0xf4,4; on for multiboot images)",
 				    opt_debug_exit, 0),
 		OPT_CALLBACK(0, "fw-cfg", NULL, "name=NAME,file=PATH|string=TEXT",
 			     "add a named fw_cfg file for test kernels (such as etc/foo); repeatable",
@@ -479,6 +545,15 @@ int cmd_run(int argc, const char **argv)
 	cfg.test_dev = -1;
 
 	phase(PH_START);
+	if (runargs_has_rootfs(argc, argv)) {
+		static struct runargs rootfs_argv;
+		int r = rootfs_run_argv(argc, argv, &rootfs_argv);
+
+		if (r)
+			return r;
+		argc = rootfs_argv.n;
+		argv = rootfs_argv.v;
+	}
 	argc = parse_options(argc, argv, options, run_usage, 0);
 	if (argc > 0)
 		parse_options_error("run", "unexpected argument '%s' (the kernel goes after -k)",
@@ -544,10 +619,16 @@ int cmd_run(int argc, const char **argv)
 	bad += net_check_inputs(&cfg);
 	for (int i = 0; i < cfg.nr_disks; i++)
 		bad += disk_check_path(cfg.disks[i]->path) < 0;
+	for (int i = 0; i < cfg.nr_shares; i++)
+		bad += p9_check_dir(cfg.shares[i]->path) < 0;
 	bad += fw_cfg_check_inputs(&cfg);
 	if (bad)
 		return EXIT_LKVM_ERROR;
 	phase(PH_INPUTS);
+	/* what the guest mounts: one line per share, before the guest's output */
+	for (int i = 0; i < cfg.nr_shares && log_level >= LOG_WARNING; i++)
+		log_raw("lkvm: --9p %s: mount -t 9p -o trans=virtio,version=9p2000.L %s DIR%s\n",
+			cfg.shares[i]->path, cfg.shares[i]->tag, cfg.shares[i]->ro ? " (read-only)" : "");
 	if (trace_ioctls_arg &&
 	    kvm_ioctl_trace_start(trace_ioctls_arg, trace_ioctls_regs, trace_ioctls_run) < 0)
 		return EXIT_LKVM_ERROR;
@@ -559,7 +640,8 @@ int cmd_run(int argc, const char **argv)
 	if (cfg.debug_exit_set ? cfg.debug_exit_port >= 0 : !kvm.is_linux) {
 		int port = cfg.debug_exit_port >= 0 ? cfg.debug_exit_port : DEBUG_EXIT_DEFAULT_PORT;
 
-		if (debug_exit_init(&kvm, port, cfg.debug_exit_size) < 0) {
+		if (debug_exit_init_mode(&kvm, port, cfg.debug_exit_size, cfg.debug_exit_exact ?
+					 DEBUG_EXIT_EXACT : DEBUG_EXIT_QEMU) < 0) {
 			kvm_teardown(&kvm);
 			return EXIT_LKVM_ERROR;
 		}

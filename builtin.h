@@ -24,6 +24,16 @@ int cmd_resume(int argc, const char **argv);
 int cmd_debug(int argc, const char **argv);
 int cmd_stat(int argc, const char **argv);
 int cmd_features(int argc, const char **argv);
+int cmd_sandbox(int argc, const char **argv);
+int cmd_setup(int argc, const char **argv);
+
+/*
+ * find_kernel - the kernel to boot when -k is not given: the kernel tree
+ * we are in (arch/x86/boot/bzImage, or ../../ of it from tools/kvm), then
+ * /boot/vmlinuz-$(uname -r). Returns a path, or NULL with the places
+ * looked at in @searched (@size bytes), comma-separated. In builtin-run.c.
+ */
+const char *find_kernel(char *searched, size_t size);
 
 /* One subcommand: @summary is the one-line description `lkvm help` lists. */
 struct lkvm_cmd {

@@ -15,6 +15,8 @@
 /* Listing order of `lkvm help`; one line per command. */
 static const struct lkvm_cmd commands[] = {
 	{ "run", cmd_run, "Boot a guest: kernel, initrd, command line, memory, vCPUs, console" },
+	{ "sandbox", cmd_sandbox, "Run a command in a guest that sees the host's files, as you, here" },
+	{ "setup", cmd_setup, "Make or remove a rootfs directory for a 9p-root guest (run --rootfs)" },
 	{ "list", cmd_list, "List running guests: name, pid, state, vCPUs, memory, uptime" },
 	{ "stop", cmd_stop, "Stop a guest: ACPI power button, or at once with --force" },
 	{ "pause", cmd_pause, "Pause a guest: every vCPU stops until lkvm resume" },

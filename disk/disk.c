@@ -273,8 +273,7 @@ int disk_check_path(const char *path)
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		pr_err("'%s' is a directory: lkvm cannot serve directories yet (a 9p share option is planned); give a disk image",
-		       path);
+		pr_err("'%s' is a directory: share it with --9p %s, or give a disk image", path, path);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {

@@ -101,7 +101,7 @@ struct disk {
 /*
  * disk_check_path - can @path be a disk image (exists, not a directory,
  * a regular file or block device)? Returns 0, or -1 with one error line
- * (a directory points at the 9p share option to come).
+ * (a directory points at --9p).
  */
 int disk_check_path(const char *path);
 

@@ -13,9 +13,11 @@
 #define MAX_DISKS 16
 #define MAX_NETS 8		/* -n/--network NICs */
 #define MAX_FW_CFG_FILES 32	/* == FW_CFG_MAX_FILES (hv/x86/fw_cfg.h) */
+#define MAX_9P_SHARES 16
 
 struct disk_opts;
 struct net_opts;
+struct p9_share_opts;
 
 enum console_type { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
@@ -40,6 +42,7 @@ struct vm_config {
 	int debug_exit_port;		/* --debug-exit: -1 off, else I/O port */
 	int debug_exit_size;		/* its width in bytes (1, 2 or 4) */
 	bool debug_exit_set;		/* the user gave --debug-exit / --no-debug-exit */
+	bool debug_exit_exact;		/* ,exact: status V, not (V << 1) | 1 */
 	/* virtio devices (virtio/): transports are enum virtio_transport
 	 * values (0 pci, 1 mmio) */
 	int virtio_transport;		/* --virtio-transport: default for every device */
@@ -53,6 +56,9 @@ struct vm_config {
 	 * given no -n, and -n none leaves the list empty */
 	struct net_opts *nets[MAX_NETS];
 	int nr_nets;
+	/* --9p HOSTDIR[,TAG][,ro] (virtio/9p-opts.h), in command-line order */
+	struct p9_share_opts *shares[MAX_9P_SHARES];
+	int nr_shares;
 	/* --fw-cfg name=NAME,file=PATH|string=TEXT, in command-line order;
 	 * exactly one of @path and @string is set */
 	struct fw_cfg_file_opt {

@@ -8,8 +8,10 @@
 # to its linux-image-<abi>-cloud-amd64 dependency) with `apt-get download`
 # (no root needed, but the apt lists must exist: `apt-get update`), unpacks
 # it with dpkg-deb -x, keeps vmlinuz and System.map, and builds a busybox
-# initramfs (scripts/make-initramfs.sh) with the virtio and pvpanic modules
-# and their dependencies.
+# initramfs (scripts/make-initramfs.sh) with the virtio, 9p and pvpanic
+# modules and their dependencies. The kernel's modules stay next to it in
+# lib/modules/<kver>/ (modules.dep made by depmod), where lkvm sandbox and
+# lkvm run --rootfs find them for their own initramfs.
 #
 # Prints KERNEL=, INITRD=, SYSTEM_MAP= lines at the end and writes them (plus
 # PACKAGE= and KVER=) to demo/env, which can be sourced. A second run with
@@ -25,7 +27,7 @@ CACHE=${LKVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lkvm}/demo
 MODULES="virtio virtio_ring virtio_pci virtio_pci_modern_dev
 	virtio_pci_legacy_dev virtio_blk virtio_net net_failover failover
 	virtio_console virtio_rng rng-core virtio_mmio pvpanic pvpanic-pci
-	button evdev"
+	button evdev 9pnet 9pnet_virtio 9p overlay"
 
 msg() { echo "make-guest: $*" >&2; }
 die() { msg "error: $*"; exit 1; }
@@ -52,6 +54,7 @@ if [ -f "$env_file" ] && grep -qxF "PACKAGE=${pkg}_$ver" "$env_file" &&
 	# shellcheck disable=SC1090
 	. "$env_file"
 	if [ -f "$KERNEL" ] && [ -f "$INITRD" ] &&
+		[ -f "$CACHE/lib/modules/$KVER/modules.dep" ] &&
 		[ "$INITRD" -nt "$REPO/tests/linux/init.sh" ] &&
 		[ "$INITRD" -nt "$REPO/scripts/make-initramfs.sh" ]; then
 		msg "up to date (${pkg} $ver)"
@@ -97,6 +100,11 @@ cp "$root/boot/System.map-$kver" "$sysmap"
 # shellcheck disable=SC2086
 "$REPO/scripts/make-initramfs.sh" "$initrd" --modules "$root" "$kver" $MODULES
 
+# Keep the modules next to the kernel (lkvm sandbox -k "$KERNEL" finds
+# lib/modules/<kver> there); the rest of the unpacked package goes.
+rm -rf "$CACHE/lib/modules/$kver"
+mkdir -p "$CACHE/lib/modules"
+mv "$root/lib/modules/$kver" "$CACHE/lib/modules/$kver"
 rm -rf "$root"
 cat > "$env_file.tmp" <<EOF
 PACKAGE=${pkg}_$ver
@@ -105,6 +113,7 @@ KVER=$kver
 KERNEL=$kernel
 INITRD=$initrd
 SYSTEM_MAP=$sysmap
+MODULES_DIR=$CACHE/lib/modules/$kver
 EOF
 mv "$env_file.tmp" "$env_file"
 msg "done (${pkg} $ver)"

@@ -86,6 +86,20 @@ bad_input "symbols without symbols" "\-\-symbols $TMP/random: " \
 
 bad_input "missing --fw-cfg file" "\-\-fw-cfg file=$TMP/no-blob: No such file or directory" \
 	-k "$VML" --fw-cfg "name=etc/blob,file=$TMP/no-blob"
+bad_input "missing --9p directory" "\-\-9p $TMP/no-dir: No such file or directory" \
+	-k "$VML" --9p "$TMP/no-dir"
+bad_input "--9p of a file" "\-\-9p $TMP/empty: not a directory" \
+	-k "$VML" --9p "$TMP/empty,ro"
+
+# --9p usage errors: one line naming the argument, exit 128
+for arg in "$TMP,a,b" "$TMP,bad/tag" ",tag"; do
+	run_nokvm -k "$VML" --9p "$arg"
+	[ "$rc" = 128 ] && [ "$(errs)" = 1 ] && grep -qF -- "--9p '$arg'" "$TMP/err"
+	check $? "--9p '$arg': a usage error naming it, exit 128"
+done
+run_nokvm -k "$VML" --9p "$TMP" --9p "$TMP,ro"
+[ "$rc" = 128 ] && [ "$(errs)" = 1 ] && grep -q "tag '.*' is already used" "$TMP/err"
+check $? "--9p twice with the same tag: a usage error"
 
 # a multiboot image takes modules: a missing one is named as such
 HELLO=${LKVM_OUT:-.}/tests/guests/hello.elf

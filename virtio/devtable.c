@@ -5,6 +5,7 @@
  * is one file with a creator plus one line here.
  */
 #include "hv/kvm.h"
+#include "virtio/9p.h"
 #include "virtio/devices.h"
 
 static const struct virtio_dev_type dev_types[] = {
@@ -12,6 +13,7 @@ static const struct virtio_dev_type dev_types[] = {
 	{ "rng", virtio_rng_create },
 	{ "blk", virtio_blk_create },
 	{ "net", virtio_net_create },
+	{ "9p", virtio_9p_create },
 };
 
 int virtio_devices_create(struct kvm *kvm)

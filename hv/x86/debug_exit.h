@@ -6,11 +6,21 @@
  * test kernels rely on. The shell sees that status modulo 256, so
  * V = 0 (a pass, by the kvm-unit-tests convention) gives status 1, and
  * status 0 is never produced by this port.
+ *
+ * Exact mode (`--debug-exit PORT[,SIZE],exact`) ends lkvm with status V
+ * itself (its low 8 bits, all the shell sees): lkvm sandbox's guest init
+ * writes its command's exit status there, so lkvm exits as the command did.
  */
 #ifndef LKVM_X86_DEBUG_EXIT_H
 #define LKVM_X86_DEBUG_EXIT_H
 
 struct kvm;
+
+/* How a written value V becomes lkvm's exit status. */
+enum debug_exit_mode {
+	DEBUG_EXIT_QEMU,	/* (V << 1) | 1, QEMU's isa-debug-exit */
+	DEBUG_EXIT_EXACT,	/* V & 0xff */
+};
 
 #define DEBUG_EXIT_DEFAULT_PORT 0xf4
 #define DEBUG_EXIT_DEFAULT_SIZE 4	/* bytes */
@@ -26,7 +36,17 @@ struct kvm;
  */
 int debug_exit_init(struct kvm *kvm, int port, int size);
 
+/*
+ * debug_exit_init_mode - debug_exit_init() with the status rule @mode:
+ * DEBUG_EXIT_QEMU as above, DEBUG_EXIT_EXACT for status V & 0xff. Same
+ * arguments, same returns.
+ */
+int debug_exit_init_mode(struct kvm *kvm, int port, int size, enum debug_exit_mode mode);
+
 /* debug_exit_status - the exit status for a written value @v (the rule above). */
 int debug_exit_status(unsigned int v);
+
+/* debug_exit_status_mode - the exit status for @v under @mode (0-255 for exact). */
+int debug_exit_status_mode(unsigned int v, enum debug_exit_mode mode);
 
 #endif

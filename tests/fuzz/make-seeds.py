@@ -308,6 +308,49 @@ put("net", "tx-flood", le("IB", NET_CSUM, 0) +
     b"".join(ndesc(1, i, 0x80000, 4) + npub(1, i) for i in range(16)) + nkick(1) * 4 +
     le("BI", 5, NET_CSUM) + nram(0x80000, nhdr() + ETH) + ndesc(1, 0, 0x80000, 72) +
     npub(1, 0) + nkick(1))
+# ---- 9P2000.L requests (fuzz-9p.c) -----------------------------------------
+
+def p9s(text):
+    b = text.encode()
+    return le("H", len(b)) + b
+
+
+def p9msg(t, body, tag=1):
+    return le("IBH", 7 + len(body), t, tag) + body
+
+
+def p9script(msgs, ro=0, split=0, room=8192):
+    out = bytes([ro << 1])
+    for m in msgs:
+        out += le("HBH", len(m), split, room) + m
+    return out
+
+
+TWALK, TLOPEN, TREAD, TWRITE, TCLUNK, TREADDIR, TGETATTR, TLCREATE = 110, 12, 116, 118, 120, 40, 24, 14
+TMKDIR, TRENAMEAT, TUNLINKAT, TSYMLINK, TREADLINK, TSETATTR, TXATTRWALK = 72, 74, 76, 16, 22, 26, 30
+walk = lambda fid, new, *names: p9msg(TWALK, le("IIH", fid, new, len(names)) + b"".join(p9s(n) for n in names))
+session = [
+    walk(0, 1, "file"), p9msg(TLOPEN, le("II", 1, 0)), p9msg(TREAD, le("IQI", 1, 0, 4096)),
+    p9msg(TGETATTR, le("IQ", 1, 0x7ff)), p9msg(TCLUNK, le("I", 1)),
+    walk(0, 2, "dir"), p9msg(TLOPEN, le("II", 2, 0o200000)), p9msg(TREADDIR, le("IQI", 2, 0, 4096)),
+    walk(0, 3, "link"), p9msg(TREADLINK, le("I", 3)), walk(0, 4, "out"), p9msg(TLOPEN, le("II", 4, 0)),
+    walk(0, 5, "dir", "..", "file"), p9msg(TXATTRWALK, le("II", 0, 6) + p9s("")),
+]
+writes = [
+    walk(0, 1), p9msg(TLCREATE, le("I", 1) + p9s("new") + le("III", 2, 0o644, 0)),
+    p9msg(TWRITE, le("IQI", 1, 0, 5) + b"hello"),
+    p9msg(TSETATTR, le("IIIIIQQQQQ", 1, 9, 0o600, 0, 0, 2, 0, 0, 0, 0)),
+    p9msg(TMKDIR, le("I", 0) + p9s("d2") + le("II", 0o755, 0)),
+    p9msg(TRENAMEAT, le("I", 0) + p9s("new") + le("I", 0) + p9s("renamed")),
+    p9msg(TSYMLINK, le("I", 0) + p9s("sl") + p9s("/etc/passwd") + le("I", 0)),
+    p9msg(TUNLINKAT, le("I", 0) + p9s("renamed") + le("I", 0)),
+]
+put("9p", "session", p9script(session))
+put("9p", "session-split", p9script(session, split=2, room=64))
+put("9p", "writes", p9script(writes))
+put("9p", "writes-ro", p9script(writes, ro=1))
+put("9p", "decode-walk", b"\x01" + walk(0, 1, "a", "b", "c"))
+put("9p", "decode-write", b"\x01" + p9msg(TWRITE, le("IQI", 1, 0, 3) + b"abc")[:23])
 
 # ---- lkvm's exit accounting (hv/acct.h) ------------------------------------
 
@@ -409,3 +452,20 @@ put("ctl", "reply-dump-parts", b"\x01" + bytes([4]) + msg(5, b"RIP=0x1000\n", R 
     msg(5, b"RSP=0x8000\n", R))
 put("ctl", "reply-error", b"\x01" + bytes([6]) + msg(7, b"address not mapped", R, status=-14))
 put("ctl", "reply-none", b"\x01" + bytes([0]) + msg(0, b"bad request", R, mid=0, status=-71))
+
+# ---- the sandbox spec and rootfs config (sandbox/spec.h) --------------------
+
+def spec(*records):
+    return b"lkvm-sandbox-spec 1\0" + b"".join(r + b"\0" for r in records)
+
+
+SPEC_BASE = [b"cwd=/home/u/linux", b"uid=1000", b"gid=1000"]
+put("sandbox-spec", "minimal", spec(*SPEC_BASE))
+put("sandbox-spec", "full", spec(*SPEC_BASE, b"group=27", b"group=100", b"term=xterm",
+                                 b"home=/home/u", b"path=/usr/bin:/bin", b"user=u",
+                                 b"shell=/bin/bash", b"tty=11", b"winsize=50x132",
+                                 b"share=rw0:/home/u/linux",
+                                 b"share=rw1:/tmp/a:b", b"arg=sh", b"arg=-c",
+                                 b"arg=pwd; id -u; exit 7"))
+put("sandbox-spec", "bad-dup", spec(*SPEC_BASE, b"cwd=/"))
+put("sandbox-spec", "rootfs-conf", b"# host dirs\nbind /usr\nbind /lib64\n\nbind /etc\n")

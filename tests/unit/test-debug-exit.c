@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The debug-exit port: status (V << 1) | 1 for a write of V (QEMU
- * isa-debug-exit convention), every access width, argument checks.
+ * isa-debug-exit convention), every access width, argument checks; exact
+ * mode (status V, lkvm sandbox's exit status path).
  * Runs on a zeroed struct kvm with only its PIO bus: no /dev/kvm.
  */
 #include <string.h>
@@ -54,6 +55,35 @@ int main(void)
 	debug_exit_init(&kvm, 0x501, 2);
 	write_port(&kvm, 0x502, 0x1234, 1);
 	is_int(kvm.exit_status, (0x34 << 1) | 1, "1-byte write at offset 1: the byte written counts");
+	bus_exit(&kvm.pio);
+
+	is_int(debug_exit_status_mode(7, DEBUG_EXIT_EXACT), 7, "exact: V=7 is 7");
+	is_int(debug_exit_status_mode(0, DEBUG_EXIT_EXACT), 0, "exact: V=0 is 0 (success)");
+	is_int(debug_exit_status_mode(128 + 9, DEBUG_EXIT_EXACT), 137, "exact: 128+SIGKILL is 137");
+	is_int(debug_exit_status_mode(0x1ff, DEBUG_EXIT_EXACT), 255, "exact: only the low 8 bits count");
+	is_int(debug_exit_status_mode(5, DEBUG_EXIT_QEMU), 11, "qemu mode through _mode: 11");
+
+	vm_reset(&kvm);
+	is_int(debug_exit_init_mode(&kvm, 0xf4, 4, DEBUG_EXIT_EXACT), 0, "exact: init at 0xf4, 4 bytes");
+	bus_access(&kvm.pio, 0xf4, data, 4, false, NULL);
+	is_int(kvm.end, VM_END_NONE, "exact: no end after a read");
+	write_port(&kvm, 0xf4, 7, 4);
+	is_int(kvm.end, VM_END_DEBUG_EXIT, "exact: a write ends the run as a debug exit");
+	is_int(kvm.exit_status, 7, "exact: with status 7, as written");
+	is_int(debug_exit_init_mode(&kvm, 0xf4, 1, DEBUG_EXIT_QEMU), -1,
+	       "exact: a second device over its ports is refused");
+	bus_exit(&kvm.pio);
+
+	vm_reset(&kvm);
+	debug_exit_init_mode(&kvm, 0xf4, 4, DEBUG_EXIT_EXACT);
+	write_port(&kvm, 0xf4, 0, 4);
+	is_int(kvm.end, VM_END_DEBUG_EXIT, "exact: a write of 0 ends the run too");
+	is_int(kvm.exit_status, 0, "exact: with status 0");
+	bus_exit(&kvm.pio);
+
+	vm_reset(&kvm);
+	is_int(debug_exit_init_mode(&kvm, 0xfffe, 4, DEBUG_EXIT_EXACT), -1,
+	       "exact: range past port 0xffff refused");
 	bus_exit(&kvm.pio);
 
 	vm_reset(&kvm);

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio/9p.c: the virtio-9p device behind the virtio-mmio transport, as
+ * a driver sees it through the register window and a fake guest RAM (no
+ * KVM): device ID 9, VIRTIO_9P_MOUNT_TAG offered, the tag in
+ * configuration space, requests answered on the device's I/O thread
+ * (Tversion, Tattach, a read into a reply split over two buffers), a
+ * chain too short to answer ending in DEVICE_NEEDS_RESET, and a reset
+ * that starts a new session.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv/kvm.h"
+#include "hv/x86/layout.h"
+#include "tests/tap.h"
+#include "tests/unit/virtq-driver.h"
+#include "util/log.h"
+#include "virtio/9p.h"
+#include "virtio/9p-proto.h"
+#include "virtio/transport.h"
+
+#define RAM_SIZE	(1024 * 1024)
+#define REQ_GPA		0x10000
+#define REPLY_GPA	0x20000
+
+static struct kvm kvm = {
+	.vm_fd = -1,
+	.sys_fd = -1,
+	.end_lock = PTHREAD_MUTEX_INITIALIZER,
+	.end_cond = PTHREAD_COND_INITIALIZER,
+};
+static const u64 base = VIRTIO_MMIO_START;
+
+static u32 rd(u64 off)
+{
+	u32 v = 0;
+
+	bus_access(&kvm.mmio, base + off, (u8 *)&v, 4, false, NULL);
+	return v;
+}
+
+static void wr(u64 off, u32 v)
+{
+	bus_access(&kvm.mmio, base + off, (u8 *)&v, 4, true, NULL);
+}
+
+static u8 rd8(u64 off)
+{
+	u8 v = 0;
+
+	bus_access(&kvm.mmio, base + off, &v, 1, false, NULL);
+	return v;
+}
+
+/* Driver start-up (virtio 1.2 3.1.1) with one queue of 8 entries. */
+static void setup(void)
+{
+	memset(ram, 0, 0x8000);
+	wr(0x070, 0);
+	wr(0x070, 1);
+	wr(0x070, 3);
+	wr(0x024, 1);
+	wr(0x020, 1);		/* VERSION_1 */
+	wr(0x024, 0);
+	wr(0x020, 1);		/* VIRTIO_9P_MOUNT_TAG */
+	wr(0x070, 0xb);
+	wr(0x030, 0);
+	wr(0x038, 8);
+	wr(0x080, DESC_GPA);
+	wr(0x084, 0);
+	wr(0x090, AVAIL_GPA);
+	wr(0x094, 0);
+	wr(0x0a0, USED_GPA);
+	wr(0x0a4, 0);
+	wr(0x044, 1);
+	wr(0x070, 0xf);
+}
+
+/* Put the @len-byte message at REQ_GPA, the reply buffer (@in bytes, cut
+ * in two at @cut) at REPLY_GPA, notify, and wait for the used ring.
+ * Returns the used length, or -1 on a timeout. */
+static int request(const u8 *msg, u32 len, u32 in, u32 cut)
+{
+	u16 before = used_idx();
+	u32 ulen;
+
+	memcpy(ram + REQ_GPA, msg, len);
+	memset(ram + REPLY_GPA, 0xee, in);
+	set_desc(0, REQ_GPA, len, VIRTQ_DESC_F_NEXT, 1);
+	if (cut && cut < in) {
+		set_desc(1, REPLY_GPA, cut, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+		set_desc(2, REPLY_GPA + cut, in - cut, VIRTQ_DESC_F_WRITE, 0);
+	} else {
+		set_desc(1, REPLY_GPA, in, VIRTQ_DESC_F_WRITE, 0);
+	}
+	publish(0);
+	wr(0x050, 0);		/* QueueNotify */
+	if (!WAIT_FOR(used_idx() != before))
+		return -1;
+	memcpy(&ulen, ram + USED_GPA + 4 + 8 * (before % 8) + 4, 4);
+	return (int)ulen;
+}
+
+static struct p9_buf B;
+static u8 msg[512];
+
+static void beg(u8 type)
+{
+	p9_buf_init(&B, msg, sizeof(msg));
+	p9_reply_begin(&B, type, 7);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/lkvm-virtio-9p.XXXXXX", path[64];
+	struct p9_share_opts o;
+	u8 *reply;
+	int fd, n;
+
+	log_level = LOG_ERROR;
+	if (!mkdtemp(dir)) {
+		printf("1..0 # SKIP no temporary directory\n");
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/hello", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0 || write(fd, "hello from the host\n", 20) != 20)
+		diag("cannot write %s", path);
+	close(fd);
+	ram = calloc(1, RAM_SIZE);
+	reply = ram + REPLY_GPA;
+	guest_mem_layout(&kvm.mem, ram, RAM_SIZE);
+	bus_init(&kvm.pio, "pio");
+	bus_init(&kvm.mmio, "mmio");
+	virtio_mmio_reset_layout();
+
+	ok(p9_opts_parse(dir, &o) == 0, "a share of %s", dir);
+	snprintf(o.tag, sizeof(o.tag), "hostfiles");
+	is_int(virtio_9p_init(&kvm, VIRTIO_TRANSPORT_MMIO, &o), 0, "virtio_9p_init on MMIO");
+	is_int(rd(0x008), VIRTIO_ID_9P, "DeviceID 9");
+	wr(0x014, 0);
+	ok(rd(0x010) & 1, "VIRTIO_9P_MOUNT_TAG offered");
+	ok(rd8(0x100) == 9 && rd8(0x101) == 0 && rd8(0x102) == 'h' && rd8(0x10a) == 's',
+	   "configuration: tag_len 9, then the tag");
+	setup();
+	ok(rd(0x070) == 0xf, "the driver is running");
+
+	beg(P9_TVERSION);
+	p9_put_u32(&B, 8192);
+	p9_put_str(&B, "9P2000.L", 8);
+	n = request(msg, p9_reply_end(&B), 256, 0);
+	ok(n == 21 && reply[4] == P9_RVERSION && reply[5] == 7 && !memcmp(reply + 13, "9P2000.L", 8),
+	   "Tversion answered through the queue (%d bytes)", n);
+	beg(P9_TATTACH);
+	p9_put_u32(&B, 0);
+	p9_put_u32(&B, P9_NOFID);
+	p9_put_str(&B, "u", 1);
+	p9_put_str(&B, "", 0);
+	p9_put_u32(&B, 0);
+	n = request(msg, p9_reply_end(&B), 256, 0);
+	ok(n == 20 && reply[4] == P9_RATTACH && reply[7] == P9_QTDIR, "Tattach: the root's qid");
+	beg(P9_TWALK);
+	p9_put_u32(&B, 0);
+	p9_put_u32(&B, 1);
+	p9_put_u16(&B, 1);
+	p9_put_str(&B, "hello", 5);
+	request(msg, p9_reply_end(&B), 256, 0);
+	beg(P9_TLOPEN);
+	p9_put_u32(&B, 1);
+	p9_put_u32(&B, 0);
+	n = request(msg, p9_reply_end(&B), 256, 0);
+	ok(n == 24 && reply[4] == P9_RLOPEN, "Twalk + Tlopen of a host file");
+	beg(P9_TREAD);
+	p9_put_u32(&B, 1);
+	p9_put_u64(&B, 0);
+	p9_put_u32(&B, 100);
+	n = request(msg, p9_reply_end(&B), 4096, 11);
+	ok(n == 31 && reply[4] == P9_RREAD && reply[7] == 20 &&
+	   !memcmp(reply + 11, "hello from the host\n", 20),
+	   "Tread into a header buffer and a data buffer (the zero-copy layout)");
+
+	/* 3 readable bytes: no message, no answer possible */
+	set_desc(0, REQ_GPA, 3, VIRTQ_DESC_F_NEXT, 1);
+	set_desc(1, REPLY_GPA, 64, VIRTQ_DESC_F_WRITE, 0);
+	publish(0);
+	wr(0x050, 0);
+	ok(WAIT_FOR(rd(0x070) & VIRTIO_STATUS_NEEDS_RESET),
+	   "a chain of 3 readable bytes: DEVICE_NEEDS_RESET");
+
+	setup();	/* reset, then a new session */
+	beg(P9_TCLUNK);
+	p9_put_u32(&B, 1);
+	n = request(msg, p9_reply_end(&B), 64, 0);
+	ok(n == 11 && reply[4] == P9_RLERROR, "after a reset the old session is gone (Rlerror)");
+	beg(P9_TVERSION);
+	p9_put_u32(&B, 8192);
+	p9_put_str(&B, "9P2000.L", 8);
+	n = request(msg, p9_reply_end(&B), 256, 0);
+	ok(n == 21 && reply[4] == P9_RVERSION, "... and a new one starts with Tversion");
+
+	wr(0x070, 0);
+	virtio_exit_all();
+	p9_opts_free(&o);
+	free(kvm.cmdline_extra);
+	free(ram);
+	unlink(path);
+	rmdir(dir);
+	return done_testing();
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-9p device (virtio/9p.h): a mount tag in configuration space and
+ * one request queue served on the device's I/O thread by a 9P2000.L
+ * server session. Each chain is one request; a chain that cannot carry
+ * even an Rlerror (fewer than 7 readable or 11 writable bytes) is a
+ * broken driver and puts the device into DEVICE_NEEDS_RESET.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/kvm.h"
+#include "util/log.h"
+#include "virtio/9p-server.h"
+#include "virtio/9p.h"
+
+#define P9_QUEUE_SIZE	128
+#define P9_MAX_DEVICES	16	/* == MAX_9P_SHARES (hv/config.h) */
+
+struct p9_dev {
+	struct virtio_device vdev;
+	struct p9_server srv;
+	struct virtq_elem *elem;
+	char *path;
+	u8 config[2 + P9_TAG_MAX];	/* le16 tag_len, tag (no NUL) */
+};
+
+/* Every device made, kept for the process's life (the core uses them
+ * until after their exit callback). */
+static struct p9_dev *p9_devs[P9_MAX_DEVICES];
+static int nr_p9_devs;
+
+static void p9_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
+{
+	struct p9_dev *d = vdev->priv;
+	struct virtq_elem *e = d->elem;
+	bool pushed = false;
+
+	while (virtq_pop(vq, e) == 1) {
+		int n = p9_server_handle(&d->srv, e->iov, e->nr_out, e->out_len,
+					 e->iov + e->nr_out, e->nr_in, e->in_len);
+
+		if (n < 0) {
+			virtio_dev_fail(vdev, vq, "request %u: %llu readable, %llu writable bytes: too short for a 9P message and its answer",
+					e->head, (unsigned long long)e->out_len,
+					(unsigned long long)e->in_len);
+			break;
+		}
+		virtq_push(vq, e, (u32)n);
+		pushed = true;
+	}
+	if (pushed)
+		virtq_notify(vq);
+}
+
+/* The driver reset the device: a new session starts with its Tversion. */
+static void p9_reset(struct virtio_device *vdev)
+{
+	struct p9_dev *d = vdev->priv;
+
+	p9_server_reset(&d->srv);
+}
+
+static void p9_exit(struct virtio_device *vdev)
+{
+	struct p9_dev *d = vdev->priv;
+	const struct p9_stats *st = &d->srv.stats;
+
+	pr_info("%s: %s, %llu requests, %llu errors, %llu bytes read, %llu written", vdev->label,
+		d->path, (unsigned long long)st->requests, (unsigned long long)st->errors,
+		(unsigned long long)st->bytes_read, (unsigned long long)st->bytes_written);
+	p9_server_exit(&d->srv);
+	free(d->elem);
+	d->elem = NULL;
+}
+
+static const struct virtio_dev_ops p9_ops = {
+	.queue_notify = p9_queue_notify,
+	.reset = p9_reset,
+	.exit = p9_exit,
+};
+
+int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
+		   const struct p9_share_opts *o)
+{
+	struct p9_dev *d = xzalloc(sizeof(*d));
+	struct virtio_device *vdev = &d->vdev;
+	size_t len = strnlen(o->tag, P9_TAG_MAX);
+	int err;
+
+	if (nr_p9_devs >= P9_MAX_DEVICES) {
+		pr_err("--9p %s: at most %d shares", o->path, P9_MAX_DEVICES);
+		free(d);
+		return -1;
+	}
+	err = p9_server_init(&d->srv, o->path, o->ro);
+	if (err < 0) {
+		pr_err("--9p %s: %s", o->path, strerror(-err));
+		free(d);
+		return -1;
+	}
+	d->path = xstrdup(o->path);
+	d->config[0] = (u8)len;
+	d->config[1] = (u8)(len >> 8);
+	memcpy(d->config + 2, o->tag, len);
+
+	vdev->name = "virtio-9p";
+	vdev->device_id = VIRTIO_ID_9P;
+	vdev->pci_class_hi = 0xff00;	/* unclassified device (PCI 3.0 appendix D) */
+	vdev->ops = &p9_ops;
+	vdev->priv = d;
+	vdev->device_features = VIRTIO_BIT(VIRTIO_9P_MOUNT_TAG);
+	vdev->config = d->config;
+	vdev->config_size = 2 + len;
+	vdev->nr_queues = 1;
+	vdev->queue_size = P9_QUEUE_SIZE;
+	vdev->nr_threads = 1;
+	p9_devs[nr_p9_devs++] = d;
+	if (virtio_dev_register(kvm, vdev, transport) < 0)
+		return -1;	/* registered devices cannot be taken back; lkvm ends */
+	/* used from the I/O thread once the driver is ready: no guest runs yet */
+	d->elem = virtq_elem_alloc(&vdev->vqs[0]);
+	pr_info("%s: %s as tag '%s'%s", vdev->label, o->path, o->tag, o->ro ? ", read-only" : "");
+	return 0;
+}
+
+int virtio_9p_create(struct kvm *kvm)
+{
+	const struct vm_config *cfg = kvm->cfg;
+
+	for (int i = 0; i < cfg->nr_shares; i++)
+		if (virtio_9p_init(kvm, cfg->virtio_transport, cfg->shares[i]) < 0)
+			return -1;
+	return 0;
+}
