@@ -245,23 +245,23 @@ fuzz-seeds: tests/fuzz/make-seeds.py
 	$(call say,SEEDS,$(FUZZ_OUT)/seeds)
 	$(Q)python3 tests/fuzz/make-seeds.py $(FUZZ_OUT)/seeds
 
-fuzz: fuzz-build fuzz-seeds
-	$(Q)set -e; for n in $(FUZZ_TARGETS); do \
-		mkdir -p $(FUZZ_OUT)/corpus/$$n $(FUZZ_OUT)/seeds/$$n $(FUZZ_OUT)/artifacts; \
-		echo "  FUZZ     $$n for $(FUZZ_SECONDS) s"; \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(FUZZ_OUT)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) \
-			-rss_limit_mb=$(FUZZ_RSS_MB) \
-			-timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 -close_fd_mask=3 \
-			-artifact_prefix=$(FUZZ_OUT)/artifacts/$$n- \
-			$(FUZZ_OUT)/corpus/$$n $(FUZZ_OUT)/seeds/$$n \
-			> $(FUZZ_OUT)/$$n.log 2>&1 || { \
-			echo "fuzz: $$n found a problem ($(FUZZ_OUT)/$$n.log):"; \
-			grep -E '^(==|SUMMARY|artifact_prefix|Test unit written)|runtime error' \
-				$(FUZZ_OUT)/$$n.log | head -20; exit 1; }; \
-		grep -E '^stat::number_of_executed_units' $(FUZZ_OUT)/$$n.log | \
-			sed "s/^/  $$n: /"; \
-	done
+# One rule per target, so `make -j2 fuzz` runs two at once.
+FUZZ_RUNS := $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+fuzz: $(FUZZ_RUNS)
+$(FUZZ_RUNS): fuzz-run-%: $(FUZZ_OUT)/fuzz-% fuzz-seeds
+	$(Q)n=$*; mkdir -p $(FUZZ_OUT)/corpus/$$n $(FUZZ_OUT)/seeds/$$n $(FUZZ_OUT)/artifacts; \
+	echo "  FUZZ     $$n for $(FUZZ_SECONDS) s"; \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(FUZZ_OUT)/fuzz-$$n -max_total_time=$(FUZZ_SECONDS) \
+		-rss_limit_mb=$(FUZZ_RSS_MB) \
+		-timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 -close_fd_mask=3 \
+		-artifact_prefix=$(FUZZ_OUT)/artifacts/$$n- \
+		$(FUZZ_OUT)/corpus/$$n $(FUZZ_OUT)/seeds/$$n \
+		> $(FUZZ_OUT)/$$n.log 2>&1 || { \
+		echo "fuzz: $$n found a problem ($(FUZZ_OUT)/$$n.log):"; \
+		grep -E '^(==|SUMMARY|artifact_prefix|Test unit written)|runtime error' \
+			$(FUZZ_OUT)/$$n.log | head -20; exit 1; }; \
+	grep -E '^stat::number_of_executed_units' $(FUZZ_OUT)/$$n.log | sed "s/^/  $$n: /"
 
 # Man pages: lkvm converts its own pages (`lkvm help --man`, builtin-help.c)
 # and `lkvm help` finds them through the directories compiled in below.
@@ -316,7 +316,7 @@ clean:
 		$(OUT)/gen $(OUT)/tests/unit/sample-kvm-names.* \
 		$(FUZZ_OUT) $(OUT)/guest/lkvm-init
 
-.PHONY: all tests check check-unit check-sanitize fuzz fuzz-build fuzz-seeds install guest guest-small demo check-distro clean guests doc FORCE
+.PHONY: $(FUZZ_RUNS) all tests check check-unit check-sanitize fuzz fuzz-build fuzz-seeds install guest guest-small demo check-distro clean guests doc FORCE
 FORCE:
 # Keep the objects of chained rules (unit tests, payloads) but nothing else:
 # a bare .SECONDARY: would stop make from rebuilding missing prerequisites.
