@@ -39,42 +39,36 @@ int p9_iov_slice(const struct iovec *src, int n, u64 skip, u64 len, struct iovec
 	return len ? -1 : k;
 }
 
-u64 p9_iov_to_buf(const struct iovec *iov, int n, u64 off, void *buf, u64 len)
+/* Copy between @buf and the bytes at @off of the iovec; @to_buf says which way. */
+static u64 iov_copy(const struct iovec *iov, int n, u64 off, u8 *buf, u64 len, bool to_buf)
 {
 	u64 done = 0;
 
 	for (int i = 0; i < n && done < len; i++) {
 		u64 l = iov[i].iov_len, k;
+		u8 *p;
 
 		if (off >= l) {
 			off -= l;
 			continue;
 		}
+		p = (u8 *)iov[i].iov_base + off;
 		k = MIN(l - off, len - done);
-		memcpy((u8 *)buf + done, (u8 *)iov[i].iov_base + off, k);
+		memcpy(to_buf ? buf + done : p, to_buf ? p : buf + done, k);
 		done += k;
 		off = 0;
 	}
 	return done;
 }
 
+u64 p9_iov_to_buf(const struct iovec *iov, int n, u64 off, void *buf, u64 len)
+{
+	return iov_copy(iov, n, off, buf, len, true);
+}
+
 u64 p9_iov_from_buf(const struct iovec *iov, int n, u64 off, const void *buf, u64 len)
 {
-	u64 done = 0;
-
-	for (int i = 0; i < n && done < len; i++) {
-		u64 l = iov[i].iov_len, k;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		k = MIN(l - off, len - done);
-		memcpy((u8 *)iov[i].iov_base + off, (const u8 *)buf + done, k);
-		done += k;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, n, off, (u8 *)buf, len, false);
 }
 
 void p9_qid_of(const struct p9_server *s, const struct stat *st, struct p9_qid *q)
