@@ -5,7 +5,9 @@
 # and status come back; what it writes in the current directory is on the
 # host afterwards; an L1 kernel panic and the time limit end the run with
 # their own statuses and one line each; bad options are refused before
-# anything boots. Four L1 boots (10-15 s each). Runs on the host, never
+# anything boots. Then tests/lib/tier-exec: a nested file that fails runs
+# once more in a fresh L1 and the second result counts. Eight L1 boots
+# (10-15 s each). Runs on the host, never
 # inside an L1.
 set -u
 . "$(dirname "$0")/linux/lib.sh"
@@ -14,7 +16,7 @@ NK=$REPO/scripts/nested-kvm
 [ -z "${NESTED_KVM:-}" ] || skip_all "already inside a nested-kvm L1"
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed (scripts/install-deps.sh)"
 
-plan 14
+plan 18
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lkvm-nested.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -64,5 +66,31 @@ tap_ok $? "... well before any time limit (after ${secs:-?} s of L1)"
 out=$("$NK" --timeout 40 -- sleep 600 2>&1); st=$?
 [ "$st" = 124 ] && echo "$out" | grep -q "time limit of 40 s reached"
 tap_ok $? "--timeout 40 on sleep 600: status 124 and one line saying so (got $st)"
+
+# 5. tests/lib/tier-exec: a file that fails once in the L1 runs again in a
+# fresh L1 and its second result is prove's; one that fails twice fails,
+# after exactly two runs.
+cd "$tmp" || exit 1
+cat > flaky.t <<'T'
+#!/bin/bash
+# tier: kvm
+n=$(($(cat runs 2>/dev/null || echo 0) + 1)); echo "$n" > runs
+echo 1..1
+if [ "$n" = 1 ] || [ -e always-fail ]; then echo "not ok 1 - run $n"; exit 1; fi
+echo "ok 1 - run $n"
+T
+chmod +x flaky.t
+out=$(LKVM_TIERS=nested "$REPO/tests/lib/tier-exec" ./flaky.t 2>err); st=$?
+[ "$st" = 0 ] && [ "$out" = $'1..1\nok 1 - run 2' ] && [ "$(cat runs)" = 2 ]
+tap_ok $? "tier-exec: failed once nested, passed in a fresh L1: status 0, the second TAP only (status $st)"
+grep -q "flaky.t: failed in the nested L1 (status 1) in attempt 1" err &&
+	grep -q "#   not ok 1 - run 1" err
+tap_ok $? "... the first attempt's failure is on stderr"
+rm -f runs; touch always-fail
+out=$(LKVM_TIERS=nested "$REPO/tests/lib/tier-exec" ./flaky.t 2>err); st=$?
+ok_status "$st" 1 "tier-exec: failed twice nested: the file fails"
+[ "$(cat runs)" = 2 ] && [ "$out" = $'1..1\nnot ok 1 - run 2' ]
+tap_ok $? "... after two runs, not three (runs: $(cat runs))"
+cd - >/dev/null || exit 1
 
 tap_done
