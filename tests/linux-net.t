@@ -125,14 +125,7 @@ ok_log "$log" 'net-ifs=.*eth0 eth1' "... the guest has eth0 and eth1"
 st=1
 [ -n "$list_macs" ] && log_has "$log" "net-macs=$list_macs\$" &&
 	[ "${list_macs%%,*}" != "${list_macs#*,}" ] && st=0
-# Known open bug in the nested L1 (issue 10): once in three runs
-# list --json gave no MACs while the guest was up.
-if [ -n "${NESTED_KVM:-}" ]; then
-	tap_todo "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC" \
-		"nested L1: list --json missed the MACs once in three runs (issue 10)"
-else
-	tap_ok "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC"
-fi
+tap_ok "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC"
 [ "$st" = 0 ] || diag "    list --json: '$list_macs'; guest: $(log_line "$log" 'net-macs=')"
 ok_log "$log" "net-sum=$blob_sum" "a file from the host's 127.0.0.1 through 10.0.2.2: sha256 matches"
 tap_ok "$sent" "the host connects to the forwarded 127.0.0.1:$fwd_port"
@@ -227,15 +220,7 @@ socket.create_connection(('10.0.3.2', 9000), 10).close()" 2>/dev/null
 		done
 		wait "$boot"
 		ok_log "$log" 'net-tap-ping-ok' "tap,$m: the guest pings the namespace (10.0.3.1)"
-		# Known open bug in the nested L1 (issue 10): once in three runs
-		# the guest's own ping worked and frames reached it, but the
-		# namespace's pings and connect to it got no answer.
-		if [ -n "${NESTED_KVM:-}" ]; then
-			tap_todo "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)" \
-				"nested L1: no answer to the namespace once in three runs (issue 10)"
-		else
-			tap_ok "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)"
-		fi
+		tap_ok "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)"
 		if [ "$m" = vhost=on ]; then
 			ok_log "$log.err" 'tap: vhost-net moves the frames' "tap,$m: says vhost-net moves the frames"
 		else
