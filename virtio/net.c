@@ -322,6 +322,7 @@ bool net_dev_rx(void *opaque, const u8 *buf, size_t len)
 			nd->pend_count++;
 		} else {
 			taken = false;
+			__atomic_fetch_add(&nd->rx_refused, 1, __ATOMIC_RELAXED);
 		}
 	}
 	pthread_mutex_unlock(&nd->rx_lock);
@@ -419,10 +420,10 @@ static void net_exit(struct virtio_device *vdev)
 	pthread_mutex_lock(&nd->rx_lock);
 	drop_pending_locked(nd);
 	pthread_mutex_unlock(&nd->rx_lock);
-	pr_debug("%s: %llu frames received (%llu dropped), %llu sent (%llu dropped)",
-		 vdev->label, (unsigned long long)nd->rx_frames,
-		 (unsigned long long)nd->rx_dropped, (unsigned long long)nd->tx_frames,
-		 (unsigned long long)nd->tx_dropped);
+	pr_info("%s: %llu frames received (%llu dropped, %llu refused for want of buffers), %llu sent (%llu dropped)",
+		vdev->label, (unsigned long long)nd->rx_frames,
+		(unsigned long long)nd->rx_dropped, (unsigned long long)nd->rx_refused,
+		(unsigned long long)nd->tx_frames, (unsigned long long)nd->tx_dropped);
 }
 
 static const struct virtio_dev_ops net_ops = {

@@ -42,8 +42,14 @@
 #define VIRTIO_NET_FRAME_MAX	(VIRTIO_NET_MTU + VIRTIO_NET_ETH_HDR + 4)
 /* Most receive buffers one frame may be merged over (MRG_RXBUF). */
 #define VIRTIO_NET_MERGE_MAX	32
-/* Frames held for a full receive queue before more are dropped. */
-#define VIRTIO_NET_PENDING	64
+/*
+ * Frames held for a full receive queue before more are refused. libslirp
+ * cannot hold a refused frame (TCP then waits out a retransmit timeout),
+ * and it writes a whole window of segments at once: room for a few
+ * hundred keeps a host -> guest stream from stalling. Frames, not bytes:
+ * a slot is allocated only while it holds a frame.
+ */
+#define VIRTIO_NET_PENDING	512
 
 /* Queue numbers (5.1.2, no VIRTIO_NET_F_MQ). */
 enum { NET_RXQ, NET_TXQ, NET_CTRLQ, NET_NR_QUEUES };
@@ -93,6 +99,7 @@ struct net_dev {
 	} calls[2];
 	/* statistics (atomic) */
 	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
+	u64 rx_refused;			/* no buffers and @pending full */
 };
 
 /*
