@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """The host side of bench/net, on 127.0.0.1; prints one number (0 on failure).
 
-    net-peer.py recv PORT       accept one connection, read to EOF: MB/s from
-                                the first byte to the last
-    net-peer.py send PORT MB    accept one connection, send MB MiB, wait for
-                                the peer to close: MB/s from accept to close
+    net-peer.py recv PORT       listen ("listening PORT" on stderr), accept
+                                one connection, read to EOF: MB/s from the
+                                first byte to the last
+    net-peer.py send PORT MB    listen (the same line), accept one
+                                connection, send MB MiB, wait for the peer
+                                to close: MB/s from accept to close
     net-peer.py rtt PORT N      connect (retrying for 60 s), N one-byte round
                                 trips: median microseconds
 """
@@ -21,6 +23,9 @@ def listener(port):
     s.bind(("127.0.0.1", port))
     s.listen(1)
     s.settimeout(600)
+    # bench/net boots the guest only once both listeners are up: a guest
+    # that boots faster than python starts would be refused.
+    print("listening %d" % port, file=sys.stderr, flush=True)
     return s
 
 
@@ -84,7 +89,8 @@ def main():
             v = send(port, int(sys.argv[3]))
         else:
             v = rtt(port, int(sys.argv[3]))
-    except OSError:
+    except OSError as e:
+        print("net-peer.py %s %d: %s" % (mode, port, e), file=sys.stderr)
         v = 0
     print("%.3f" % v)
 
