@@ -6,8 +6,10 @@
 #           file of random bytes from an HTTP server on the host's
 #           127.0.0.1 through 10.0.2.2 and its sha256 matches; a host
 #           connection to the forwarded port reaches the guest's `nc -l`;
-#           a name resolves through 10.0.2.3 (skipped when this host,
-#           the L1 in nested runs, has no resolver);
+#           a name resolves through 10.0.2.3, which libslirp relays to
+#           the host's resolver: as root a one-name DNS server the test
+#           runs (tests/linux/dns-peer.py) named by a private
+#           /etc/resolv.conf, else a name this host resolves, else skip;
 #   boot 2 (virtio-mmio, no -n: the default user NIC): DHCP and the fetch;
 #   boot 3 (-n none): no eth0;
 #   tap:    as root with /dev/net/tun, a tap in a network namespace the
@@ -40,9 +42,10 @@ free_port() {
 }
 
 www=$(mktemp -d "${TMPDIR:-/tmp}/lkvm-net-www.XXXXXX")
-server_pid=
+server_pid= dns_pid=
 cleanup() {
 	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+	[ -z "$dns_pid" ] || kill "$dns_pid" 2>/dev/null
 	rm -rf "$www"
 	[ -z "${netns:-}" ] || ip netns del "$netns" 2>/dev/null
 }
@@ -59,14 +62,40 @@ for _ in $(seq 50); do
 	sleep 0.2
 done
 
-# A name this host resolves, for the guest to look up through slirp.
-dns_name=
-for n in deb.debian.org debian.org localhost.localdomain; do
-	if timeout 10 getent ahostsv4 "$n" >/dev/null 2>&1 && [ "$n" != localhost.localdomain ]; then
-		dns_name=$n
-		break
-	fi
-done
+# DNS: libslirp relays the guest's queries to 10.0.2.3 to the first
+# nameserver of the host's /etc/resolv.conf. As root, boot 1 runs in a
+# private mount namespace whose /etc/resolv.conf names a one-name server
+# this test runs on 127.83.0.53 (any address in 127/8 is this host's), so
+# the check runs where the host has no resolver (the L1 of nested runs)
+# and does not depend on the outside world; otherwise a name this host
+# resolves, or a skip.
+dns_name= dns_addr= dns_lkvm=$LKVM
+if [ "$(id -u)" = 0 ] && [ -e /etc/resolv.conf ] && unshare -m true 2>/dev/null; then
+	dns_name=lkvm-dns-test.example dns_addr=192.0.2.77
+	echo "nameserver 127.83.0.53" > "$www/resolv.conf"
+	python3 "$(dirname "$0")/linux/dns-peer.py" 127.83.0.53 "$dns_name" "$dns_addr" \
+		>"$logdir/linux-net-dns.log" 2>&1 &
+	dns_pid=$!
+	for _ in $(seq 50); do
+		grep -q ready "$logdir/linux-net-dns.log" 2>/dev/null && break
+		sleep 0.2
+	done
+	# lkvm in its own mount namespace: the same pid (no fork), so the
+	# boot helpers' pid file and timeouts still see lkvm itself.
+	dns_lkvm=$www/lkvm-private-resolv
+	cat > "$dns_lkvm" <<EOF
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount --bind "\$0" /etc/resolv.conf && exec "\$@"' "$www/resolv.conf" "$LKVM" "\$@"
+EOF
+	chmod +x "$dns_lkvm"
+else
+	for n in deb.debian.org debian.org; do
+		if timeout 10 getent ahostsv4 "$n" >/dev/null 2>&1; then
+			dns_name=$n
+			break
+		fi
+	done
+fi
 
 # cmd64 TEXT: TEXT as the init's lkvm.cmd64= word.
 cmd64() { printf 'lkvm.cmd64=%s' "$(printf '%s' "$1" | base64 -w0)"; }
@@ -82,7 +111,7 @@ token=lkvm-net-$$-$RANDOM$RANDOM
 log=$logdir/linux-net-user.log
 dns_cmd=
 [ -z "$dns_name" ] ||
-	dns_cmd="if nslookup $dns_name 10.0.2.3 >/tmp/ns 2>&1; then echo net-dns-ok; else echo net-dns-failed; cat /tmp/ns; fi"
+	dns_cmd="if nslookup $dns_name 10.0.2.3 >/tmp/ns 2>&1; then echo net-dns-ok; sed -n 's/^Address: */net-dns-addr=/p' /tmp/ns; else echo net-dns-failed; cat /tmp/ns; fi"
 guest_cmd="echo net-ifs=\$(ls /sys/class/net | tr '\n' ' ')
 echo net-macs=\$(cat /sys/class/net/eth0/address),\$(cat /sys/class/net/eth1/address)
 $fetch
@@ -90,7 +119,7 @@ $dns_cmd
 echo net-listening
 timeout 120 nc -l -p 8080 </dev/null >/tmp/got
 echo net-got=\$(cat /tmp/got)"
-BOOT_NO_RETRY=1 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-net-$$" \
+LKVM=$dns_lkvm BOOT_NO_RETRY=1 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-net-$$" \
 	--virtio-transport pci -n "user,hostfwd=tcp::$fwd_port-:8080" -n user \
 	-p "$base $(cmd64 "$guest_cmd")" &
 boot=$!
@@ -130,10 +159,12 @@ tap_ok "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC"
 ok_log "$log" "net-sum=$blob_sum" "a file from the host's 127.0.0.1 through 10.0.2.2: sha256 matches"
 tap_ok "$sent" "the host connects to the forwarded 127.0.0.1:$fwd_port"
 ok_log "$log" "net-got=$token" "... and the guest's nc -l on port 8080 gets the token"
-if [ -n "$dns_name" ]; then
+if [ -n "$dns_addr" ]; then
+	ok_log "$log" "net-dns-addr=${dns_addr//./\\.}\$" "the guest resolves $dns_name to $dns_addr through 10.0.2.3 and this host's resolver"
+elif [ -n "$dns_name" ]; then
 	ok_log "$log" 'net-dns-ok' "the guest resolves $dns_name through 10.0.2.3"
 else
-	tap_skip "the guest resolves a name through 10.0.2.3" "this host has no working resolver (the L1 of nested runs has no network)"
+	tap_skip "the guest resolves a name through 10.0.2.3" "this host resolves no name and the test is not root (it cannot give lkvm a private resolver)"
 fi
 ok_status "$BOOT_STATUS" 0 "... and powers off (status 0)"
 [ "$TAP_FAILED" = 0 ] || dump_tail "$log" 40
