@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""The host side of bench/net, on 127.0.0.1; prints one number (0 on failure).
+"""The host side of bench/net; prints one number (0 on failure).
 
-    net-peer.py recv PORT       listen ("listening PORT" on stderr), accept
-                                one connection, read to EOF: MB/s from the
-                                first byte to the last
-    net-peer.py send PORT MB    listen (the same line), accept one
-                                connection, send MB MiB, wait for the peer
-                                to close: MB/s from accept to close
-    net-peer.py rtt PORT N      connect (retrying for 60 s), N one-byte round
-                                trips: median microseconds
+    net-peer.py recv ADDR PORT      listen on ADDR:PORT ("listening PORT" on
+                                    stderr), accept one connection, read to
+                                    EOF: MB/s from the first byte to the last
+    net-peer.py send ADDR PORT MB   listen (the same line), accept one
+                                    connection, send MB MiB, wait for the
+                                    peer to close: MB/s from accept to close
+    net-peer.py rtt ADDR PORT N     connect to ADDR:PORT (retrying for 60 s),
+                                    N one-byte round trips: median
+                                    microseconds
 """
 import socket
 import statistics
@@ -17,10 +18,10 @@ import sys
 import time
 
 
-def listener(port):
+def listener(addr, port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", port))
+    s.bind((addr, port))
     s.listen(1)
     s.settimeout(600)
     # bench/net boots the guest only once both listeners are up: a guest
@@ -29,8 +30,8 @@ def listener(port):
     return s
 
 
-def recv(port):
-    c, _ = listener(port).accept()
+def recv(addr, port):
+    c, _ = listener(addr, port).accept()
     n, first, last = 0, None, None
     while True:
         b = c.recv(1 << 20)
@@ -43,8 +44,8 @@ def recv(port):
     return n / (1 << 20) / (last - first) if first and last > first else 0
 
 
-def send(port, mb):
-    c, _ = listener(port).accept()
+def send(addr, port, mb):
+    c, _ = listener(addr, port).accept()
     t0 = time.monotonic()
     chunk = bytes(1 << 20)
     for _ in range(mb):
@@ -55,11 +56,11 @@ def send(port, mb):
     return mb / (time.monotonic() - t0)
 
 
-def rtt(port, n):
+def rtt(addr, port, n):
     deadline = time.monotonic() + 60
     while True:
         try:
-            c = socket.create_connection(("127.0.0.1", port), 5)
+            c = socket.create_connection((addr, port), 5)
             c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             c.sendall(b"x")
             if c.recv(1) == b"x":
@@ -81,14 +82,14 @@ def rtt(port, n):
 
 
 def main():
-    mode, port = sys.argv[1], int(sys.argv[2])
+    mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     try:
         if mode == "recv":
-            v = recv(port)
+            v = recv(addr, port)
         elif mode == "send":
-            v = send(port, int(sys.argv[3]))
+            v = send(addr, port, int(sys.argv[4]))
         else:
-            v = rtt(port, int(sys.argv[3]))
+            v = rtt(addr, port, int(sys.argv[4]))
     except OSError as e:
         print("net-peer.py %s %d: %s" % (mode, port, e), file=sys.stderr)
         v = 0
