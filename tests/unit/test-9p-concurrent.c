@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tests/tap.h"
+#include "tests/unit/put-file.h"
 #include "util/log.h"
 #include "virtio/9p-server.h"
 
@@ -76,8 +77,9 @@ static void *racer(void *arg)
 	for (int i = 0; i < ROUNDS; i++) {
 		u32 fid = 1 + rand_r(&c->seed) % FIDS, other = 1 + rand_r(&c->seed) % FIDS;
 		u16 tag = (u16)(i & 0x7fff);
+		int op = rand_r(&c->seed) % 9;
 
-		switch (rand_r(&c->seed) % 9) {
+		switch (op) {
 		case 0:	/* walk from the root to a shared fid */
 		case 1:
 			beg(c, P9_TWALK, tag);
@@ -99,33 +101,32 @@ static void *racer(void *arg)
 			p9_put_u32(&c->b, fid);
 			send_msg(c, P9_RCLUNK);
 			break;
-		case 4:
-			beg(c, P9_TGETATTR, tag);
+		case 4:	/* getattr or open: fid[4] and a mask or flags */
+		case 5: {
+			bool get = op == 4;
+
+			beg(c, get ? P9_TGETATTR : P9_TLOPEN, tag);
 			p9_put_u32(&c->b, fid);
-			p9_put_u64(&c->b, P9_GETATTR_BASIC);
-			send_msg(c, P9_RGETATTR);
+			if (get)
+				p9_put_u64(&c->b, P9_GETATTR_BASIC);
+			else
+				p9_put_u32(&c->b, O_RDONLY);
+			send_msg(c, get ? P9_RGETATTR : P9_RLOPEN);
 			break;
-		case 5:
-			beg(c, P9_TLOPEN, tag);
-			p9_put_u32(&c->b, fid);
-			p9_put_u32(&c->b, O_RDONLY);
-			send_msg(c, P9_RLOPEN);
-			break;
-		case 6:
-			beg(c, P9_TREAD, tag);
-			p9_put_u32(&c->b, fid);
-			p9_put_u64(&c->b, 0);
-			p9_put_u32(&c->b, 4096);
-			if (send_msg(c, P9_RREAD) == P9_RREAD && c->rlen != 11 + 14 && c->rlen != 11)
-				c->bad++;	/* "file" has 14 bytes, the others none */
-			break;
-		case 7:
-			beg(c, P9_TREADDIR, tag);
+		}
+		case 6:	/* read or readdir: fid[4] offset[8] count[4] */
+		case 7: {
+			u8 type = op == 6 ? P9_TREAD : P9_TREADDIR;
+
+			beg(c, type, tag);
 			p9_put_u32(&c->b, fid);
 			p9_put_u64(&c->b, 0);
 			p9_put_u32(&c->b, 2048);
-			send_msg(c, P9_RREADDIR);
+			/* "file" has 14 bytes, the others none */
+			if (send_msg(c, type + 1) == P9_RREAD && c->rlen != 11 + 14 && c->rlen != 11)
+				c->bad++;
 			break;
+		}
 		case 8: {	/* a becomes b (or back) while others walk to them */
 			bool ab = rand_r(&c->seed) % 2;
 
@@ -155,20 +156,6 @@ static int count_fds(void)
 	return n;
 }
 
-static void put_file(const char *rel, const char *text)
-{
-	char p[512];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			diag("write %s failed", p);
-		close(fd);
-	}
-}
-
 int main(void)
 {
 	static struct conn conns[THREADS];
@@ -183,8 +170,8 @@ int main(void)
 		printf("1..0 # SKIP cannot make a temporary directory\n");
 		return 0;
 	}
-	put_file("file", "hello, threads");
-	put_file("a", "");
+	put_file(root, "file", "hello, threads");
+	put_file(root, "a", "");
 	snprintf(cmd, sizeof(cmd), "%s/dir", root);
 	mkdir(cmd, 0755);
 
