@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-9p's worker threads (virtio/9p-pool.h): the I/O thread pops
- * chains into request slots and queues them in pop order; workers take
- * them in that order, wait where 9P orders a request after earlier ones
- * (Tflush, Tversion), run the server and push the reply. Sources:
+ * chains into request slots, answers metadata requests itself and queues
+ * data requests in pop order; workers take them in that order. Either
+ * waits where 9P orders a request after earlier ones (Tflush, Tversion),
+ * runs the server and pushes the reply. Sources:
  * flush(5) and version(5) of the 9P2000 manual for the ordering; virtio
  * 1.2 section 2.7.13 (a device may use buffers in any order).
  */
@@ -89,6 +90,21 @@ static void finish_locked(struct p9_pool *p, struct p9_req *r)
 	}
 }
 
+/* Answer @r, taken off the queue (or never queued) and on the running
+ * list, once no earlier request holds it back; then free its slot.
+ * Called and returns with the pool lock held. */
+static void run_locked(struct p9_pool *p, struct p9_req *r)
+{
+	while (!p->stop && must_wait(p, r))
+		pthread_cond_wait(&p->done, &p->lock);
+	if (!p->stop) {
+		pthread_mutex_unlock(&p->lock);
+		handle(p, r);
+		pthread_mutex_lock(&p->lock);
+	}
+	finish_locked(p, r);
+}
+
 static void *worker(void *arg)
 {
 	struct p9_pool *p = arg;
@@ -108,14 +124,7 @@ static void *worker(void *arg)
 			p->tail = NULL;
 		r->next = p->running;
 		p->running = r;
-		while (!p->stop && must_wait(p, r))
-			pthread_cond_wait(&p->done, &p->lock);
-		if (!p->stop) {
-			pthread_mutex_unlock(&p->lock);
-			handle(p, r);
-			pthread_mutex_lock(&p->lock);
-		}
-		finish_locked(p, r);
+		run_locked(p, r);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -194,12 +203,18 @@ void p9_pool_serve(struct p9_pool *p)
 		r->next = NULL;
 		pthread_mutex_lock(&p->lock);
 		r->seq = p->next_seq++;
-		if (p->tail)
-			p->tail->next = r;
-		else
-			p->head = r;
-		p->tail = r;
-		pthread_cond_signal(&p->work);
+		if (!p9_server_may_wait(r->type)) {
+			r->next = p->running;
+			p->running = r;
+			run_locked(p, r);
+		} else {
+			if (p->tail)
+				p->tail->next = r;
+			else
+				p->head = r;
+			p->tail = r;
+			pthread_cond_signal(&p->work);
+		}
 		pthread_mutex_unlock(&p->lock);
 	}
 }

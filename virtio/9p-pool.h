@@ -2,11 +2,14 @@
 /*
  * The worker threads of one virtio-9p request queue, so that several 9P
  * requests are in flight at once: a read of a slow file holds up no
- * getattr. The device's I/O thread pops chains (p9_pool_serve); each
- * worker runs the server (virtio/9p-server.h) on one chain at a time and
- * returns it through the used ring itself. virtq_push() and
- * virtq_notify() take the queue's lock (virtio/virtq.h), so workers call
- * them directly, in any order with the I/O thread's pops.
+ * getattr. The device's I/O thread pops chains (p9_pool_serve). Requests
+ * that may wait on a host file's data (p9_server_may_wait: Tread, Twrite,
+ * Treaddir, Tfsync) go to the workers, each of which runs the server
+ * (virtio/9p-server.h) on one chain at a time and returns it through the
+ * used ring itself; the rest (metadata: microseconds on a local file
+ * system) the I/O thread answers at once, which spares them the hand-over
+ * to another thread. virtq_push() and virtq_notify() take the queue's
+ * lock (virtio/virtq.h), so both call them directly, in any order.
  *
  * What 9P asks of the order of replies is kept:
  *  - Tflush(oldtag) is answered only once the reply to every earlier

@@ -441,10 +441,16 @@ enum p9_lock_mode { P9_LOCK_NONE, P9_LOCK_SHARED, P9_LOCK_EXCL };
 /* How a request holds the server lock (virtio/9p-ops.h): exclusive if it
  * changes the fid table or a fid, none for the I/O requests that take
  * their fid themselves, shared for the rest. */
+bool p9_server_may_wait(u8 type)
+{
+	return type == P9_TREAD || type == P9_TWRITE || type == P9_TREADDIR || type == P9_TFSYNC;
+}
+
 static enum p9_lock_mode p9_lock_mode(u8 type)
 {
+	if (p9_server_may_wait(type))
+		return P9_LOCK_NONE;
 	switch (type) {
-	case P9_TREAD: case P9_TWRITE: case P9_TREADDIR: case P9_TFSYNC:
 	case P9_TFLUSH: case P9_TAUTH:
 		return P9_LOCK_NONE;
 	case P9_TVERSION: case P9_TATTACH: case P9_TWALK: case P9_TCLUNK:

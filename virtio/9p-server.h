@@ -69,6 +69,13 @@ void p9_server_reset(struct p9_server *s);
 void p9_server_exit(struct p9_server *s);
 
 /*
+ * p9_server_may_wait - may a request of @type wait on a host file's data
+ * (Tread, Twrite, Treaddir, Tfsync)? Those run without the server lock;
+ * the device hands them to its worker threads (virtio/9p-pool.h).
+ */
+bool p9_server_may_wait(u8 type);
+
+/*
  * p9_server_handle - answer the request in @out (@nout buffers, @out_len
  * bytes: the device-readable part of a chain) into @in (@nin buffers,
  * @in_len bytes: the writable part). Guest memory is read once: the
