@@ -168,7 +168,7 @@ void p9_pool_serve(struct p9_pool *p)
 	for (;;) {
 		struct virtq_elem *e;
 		struct p9_req *r;
-		u8 hdr[P9_HDR_BYTES + 2];
+		u8 hdr[P9_HDR_BYTES + 2] = { 0 };
 		size_t n;
 
 		pthread_mutex_lock(&p->lock);
