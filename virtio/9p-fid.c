@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The 9p server's fid table (virtio/9p-fid.h): chained hashing on the
- * fid number, bounded at P9_MAX_FIDS entries.
+ * fid number, bounded at P9_MAX_FIDS entries; reference counted fids.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,6 +37,8 @@ struct p9_fid *p9_fid_new(struct p9_fid_table *t, u32 id, int *err)
 	}
 	f = xzalloc(sizeof(*f));
 	f->id = id;
+	f->refs = 1;
+	pthread_mutex_init(&f->dir_lock, NULL);
 	f->fd = f->open_fd = f->dir_fd = -1;
 	f->next = t->buckets[bucket(id)];
 	t->buckets[bucket(id)] = f;
@@ -44,8 +46,16 @@ struct p9_fid *p9_fid_new(struct p9_fid_table *t, u32 id, int *err)
 	return f;
 }
 
-void p9_fid_release(struct p9_fid *f)
+struct p9_fid *p9_fid_hold(struct p9_fid *f)
 {
+	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+void p9_fid_put(struct p9_fid *f)
+{
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
 	if (f->fd >= 0)
 		close(f->fd);
 	if (f->open_fd >= 0)
@@ -55,6 +65,7 @@ void p9_fid_release(struct p9_fid *f)
 	free(f->name);
 	free(f->xattr_buf);
 	free(f->xattr_name);
+	pthread_mutex_destroy(&f->dir_lock);
 	free(f);
 }
 
@@ -68,8 +79,8 @@ void p9_fid_del(struct p9_fid_table *t, struct p9_fid *f)
 		*pp = f->next;
 		t->count--;
 		t->xattr_held -= MIN(t->xattr_held, f->xattr_buf ? f->xattr_size : 0);
+		p9_fid_put(f);	/* the table's reference */
 	}
-	p9_fid_release(f);
 }
 
 void p9_fid_clear(struct p9_fid_table *t)
@@ -79,7 +90,7 @@ void p9_fid_clear(struct p9_fid_table *t)
 			struct p9_fid *f = t->buckets[i];
 
 			t->buckets[i] = f->next;
-			p9_fid_release(f);
+			p9_fid_put(f);
 		}
 	}
 	t->count = 0;

@@ -3,10 +3,16 @@
  * The 9p server's fid table: the guest's 32-bit fid numbers mapped to
  * the files they stand for, in a hash table of at most P9_MAX_FIDS
  * entries (the guest cannot make the server allocate without bound).
+ *
+ * Threads: the table and every fid's fields are guarded by the server's
+ * lock (struct p9_server, virtio/9p-ops.h says how handlers take it); a
+ * fid is reference counted so that a request doing I/O without that lock
+ * keeps it, and its descriptors, alive across a concurrent Tclunk.
  */
 #ifndef LKVM_VIRTIO_9P_FID_H
 #define LKVM_VIRTIO_9P_FID_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -26,8 +32,10 @@
  */
 struct p9_fid {
 	u32 id;
+	int refs;			/* atomic: the table's one plus one per holder */
+	pthread_mutex_t dir_lock;	/* Treaddir: the seek and read on open_fd */
 	int fd;
-	int open_fd;			/* -1 until Tlopen / Tlcreate */
+	int open_fd;			/* -1 until Tlopen / Tlcreate, then fixed */
 	int open_flags;			/* the flags open_fd was opened with */
 	int dir_fd;
 	char *name;
@@ -55,20 +63,26 @@ struct p9_fid_table {
 struct p9_fid *p9_fid_get(struct p9_fid_table *t, u32 id);
 
 /*
- * p9_fid_new - a new fid @id with every descriptor -1. Returns it, or
- * NULL with *@err set: -EBADF if @id is in use or P9_NOFID, -EMFILE if
- * the table holds P9_MAX_FIDS.
+ * p9_fid_new - a new fid @id with every descriptor -1, held by the table
+ * only. Returns it, or NULL with *@err set: -EBADF if @id is in use or
+ * P9_NOFID, -EMFILE if the table holds P9_MAX_FIDS.
  */
 struct p9_fid *p9_fid_new(struct p9_fid_table *t, u32 id, int *err);
 
-/* p9_fid_release - close @f's descriptors and free its memory (no unlink
- * from the table: see p9_fid_del). */
-void p9_fid_release(struct p9_fid *f);
+/* p9_fid_hold - one more reference to @f (taken under the server lock,
+ * so that @f outlives it). Returns @f. */
+struct p9_fid *p9_fid_hold(struct p9_fid *f);
 
-/* p9_fid_del - unlink fid @f from the table and release it. */
+/* p9_fid_put - drop a reference; the last one closes @f's descriptors
+ * and frees it. Needs no lock. */
+void p9_fid_put(struct p9_fid *f);
+
+/* p9_fid_del - unlink fid @f from the table and drop the table's
+ * reference (a holder may still use it until its own p9_fid_put). */
 void p9_fid_del(struct p9_fid_table *t, struct p9_fid *f);
 
-/* p9_fid_clear - release every fid (Tversion, reset, exit). */
+/* p9_fid_clear - unlink every fid, dropping the table's references
+ * (Tversion, reset, exit). */
 void p9_fid_clear(struct p9_fid_table *t);
 
 /* p9_fid_each - call @fn(@f, @opaque) for every fid. */

@@ -3,7 +3,9 @@
  * 9p server: open files and their I/O (Tlopen, Tlcreate, Tread, Twrite,
  * Treaddir, Tfsync, Tlock, Tgetlock). Reads and writes go between the
  * host file and the guest's buffers with preadv/pwritev on the chain's
- * iovecs; readdir is batched (one getdents64 per request). Sources: the
+ * iovecs; readdir is batched (one getdents64 per request). Those four
+ * (and Tfsync) run without the server lock, on a referenced fid, so a
+ * slow file holds up no other request (virtio/9p-ops.h). Sources: the
  * 9P2000.L message descriptions; open(2), getdents64(2), fcntl(2) (open
  * file description locks).
  */
@@ -131,33 +133,41 @@ int p9_op_lcreate(struct p9_ctx *c)
 int p9_op_read(struct p9_ctx *c)
 {
 	const struct p9_msg *m = c->m;
-	struct p9_fid *f = p9_ctx_fid(c, m->fid);
 	struct iovec iov[VIRTQ_MAX_SIZE];
+	struct p9_io_fid io;
 	u32 count;
 	ssize_t n;
-	int k;
+	int k, err = p9_ctx_io_fid(c, m->fid, &io);
 
-	if (!f)
-		return -EBADF;
-	if (f->xattr)
-		return p9_xattr_read(c, f);
-	if (f->open_fd < 0)
-		return -EBADF;
-	if (m->offset > INT64_MAX)
-		return -EINVAL;
+	if (err)
+		return err;
+	if (io.xattr)
+		err = p9_xattr_read(c, io.f);
+	else if (io.fd < 0)
+		err = -EBADF;
+	else if (m->offset > INT64_MAX)
+		err = -EINVAL;
+	if (err || io.xattr)
+		goto out;
 	count = MIN(m->count, p9_room(c) >= 4 ? p9_room(c) - 4 : 0);
 	k = p9_iov_slice(c->in, c->nin, P9_RREAD_HDR, count, iov, ARRAY_SIZE(iov));
-	if (k < 0)
-		return -EIO;	/* cannot happen: count fits the chain */
+	if (k < 0) {
+		err = -EIO;	/* cannot happen: count fits the chain */
+		goto out;
+	}
 	do {
-		n = k ? preadv(f->open_fd, iov, k, (off_t)m->offset) : 0;
+		n = k ? preadv(io.fd, iov, k, (off_t)m->offset) : 0;
 	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
 	p9_put_u32(c->r, (u32)n);
 	c->data_len = (u32)n;
-	c->s->stats.bytes_read += n;
-	return 0;
+	__atomic_fetch_add(&c->s->stats.bytes_read, n, __ATOMIC_RELAXED);
+out:
+	p9_fid_put(io.f);
+	return err;
 }
 
 /* Twrite: fid[4] offset[8] count[4] data[count] -> count[4]: pwritev
@@ -165,31 +175,41 @@ int p9_op_read(struct p9_ctx *c)
 int p9_op_write(struct p9_ctx *c)
 {
 	const struct p9_msg *m = c->m;
-	struct p9_fid *f = p9_ctx_fid(c, m->fid);
 	struct iovec iov[VIRTQ_MAX_SIZE];
+	struct p9_io_fid io;
 	ssize_t n;
-	int k;
+	int k, err = p9_ctx_io_fid(c, m->fid, &io);
 
-	if (!f)
-		return -EBADF;
-	if (f->xattr)
-		return p9_xattr_write(c, f);
-	if (f->open_fd < 0)
-		return -EBADF;
-	if (m->offset > INT64_MAX)
-		return -EINVAL;
+	if (err)
+		return err;
+	if (io.xattr) {		/* the fid's buffer: only under the exclusive lock */
+		pthread_rwlock_wrlock(&c->s->lock);
+		err = p9_xattr_write(c, io.f);
+		pthread_rwlock_unlock(&c->s->lock);
+		goto out;
+	}
+	if (io.fd < 0 || m->offset > INT64_MAX) {
+		err = io.fd < 0 ? -EBADF : -EINVAL;
+		goto out;
+	}
 	/* the size field (checked against the chain) is 23 + count */
 	k = p9_iov_slice(c->out, c->nout, P9_TWRITE_HDR, m->count, iov, ARRAY_SIZE(iov));
-	if (k < 0)
-		return -EPROTO;
+	if (k < 0) {
+		err = -EPROTO;
+		goto out;
+	}
 	do {
-		n = k ? pwritev(f->open_fd, iov, k, (off_t)m->offset) : 0;
+		n = k ? pwritev(io.fd, iov, k, (off_t)m->offset) : 0;
 	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
 	p9_put_u32(c->r, (u32)n);
-	c->s->stats.bytes_written += n;
-	return 0;
+	__atomic_fetch_add(&c->s->stats.bytes_written, n, __ATOMIC_RELAXED);
+out:
+	p9_fid_put(io.f);
+	return err;
 }
 
 static u8 dtype_qid(unsigned char t)
@@ -203,30 +223,33 @@ static u8 dtype_qid(unsigned char t)
  * position getdents64 gave (d_off) for the entry before; as many entries
  * as fit in count (and the reply) are read with one getdents64.
  */
-int p9_op_readdir(struct p9_ctx *c)
+static int readdir_fid(struct p9_ctx *c, const struct p9_io_fid *io)
 {
 	const struct p9_msg *m = c->m;
-	struct p9_fid *f = p9_ctx_fid(c, m->fid);
 	struct p9_buf *r = c->r;
 	u32 want, count_pos;
 	ssize_t n;
 	char *buf;
 
-	if (!f || f->xattr || f->open_fd < 0)
+	if (io->xattr || io->fd < 0)
 		return -EBADF;
-	if (f->qtype != P9_QTDIR)
+	if (io->qtype != P9_QTDIR)
 		return -ENOTDIR;
 	if (m->offset > INT64_MAX)
 		return -EINVAL;
 	want = MIN(m->count, p9_room(c) >= 4 ? p9_room(c) - 4 : 0);
-	if (lseek(f->open_fd, (off_t)m->offset, SEEK_SET) < 0)
-		return -errno;
 	buf = malloc(want ? want : 1);
 	if (!buf)
 		return -ENOMEM;
-	do {
-		n = want ? getdents64(f->open_fd, buf, want) : 0;
-	} while (n < 0 && errno == EINTR);
+	/* the seek and the read share the open file's position */
+	pthread_mutex_lock(&io->f->dir_lock);
+	if (lseek(io->fd, (off_t)m->offset, SEEK_SET) < 0)
+		n = -1;
+	else
+		do {
+			n = want ? getdents64(io->fd, buf, want) : 0;
+		} while (n < 0 && errno == EINTR);
+	pthread_mutex_unlock(&io->f->dir_lock);
 	if (n < 0) {
 		int e = -errno;
 
@@ -261,16 +284,32 @@ int p9_op_readdir(struct p9_ctx *c)
 	return 0;
 }
 
+int p9_op_readdir(struct p9_ctx *c)
+{
+	struct p9_io_fid io;
+	int err = p9_ctx_io_fid(c, c->m->fid, &io);
+
+	if (err)
+		return err;
+	err = readdir_fid(c, &io);
+	p9_fid_put(io.f);
+	return err;
+}
+
 /* Tfsync: fid[4] datasync[4]. */
 int p9_op_fsync(struct p9_ctx *c)
 {
-	struct p9_fid *f = p9_ctx_fid(c, c->m->fid);
+	struct p9_io_fid io;
+	int err = p9_ctx_io_fid(c, c->m->fid, &io);
 
-	if (!f || f->xattr || f->open_fd < 0)
-		return -EBADF;
-	if ((c->m->datasync ? fdatasync(f->open_fd) : fsync(f->open_fd)) < 0)
-		return -errno;
-	return 0;
+	if (err)
+		return err;
+	if (io.xattr || io.fd < 0)
+		err = -EBADF;
+	else if ((c->m->datasync ? fdatasync(io.fd) : fsync(io.fd)) < 0)
+		err = -errno;
+	p9_fid_put(io.f);
+	return err;
 }
 
 /* A struct flock from a Tlock/Tgetlock; -EINVAL for an unknown type or a

@@ -8,6 +8,12 @@
  * A handler reads ctx->m (the decoded request), appends the reply's body
  * to ctx->r (the header is already there), and returns 0, or a negative
  * errno that becomes an Rlerror (the body is then discarded).
+ *
+ * Locking: p9_server_handle() runs a handler under the server's lock,
+ * shared for requests that only read fids and exclusive for those that
+ * change the fid table or a fid (see p9_lock_mode in 9p-server.c). The
+ * four that may wait on a host file (Tread, Twrite, Treaddir, Tfsync) run
+ * without it and take their fid with p9_ctx_io_fid().
  */
 #ifndef LKVM_VIRTIO_9P_OPS_H
 #define LKVM_VIRTIO_9P_OPS_H
@@ -32,8 +38,29 @@ void p9_qid_of(const struct p9_server *s, const struct stat *st, struct p9_qid *
 /* p9_stat_fid - fstat of @f's file (a symlink itself). Returns 0 or -errno. */
 int p9_stat_fid(const struct p9_fid *f, struct stat *st);
 
-/* p9_ctx_fid - the request's fid @id, or NULL (then answer -EBADF). */
+/* p9_ctx_fid - the request's fid @id, or NULL (then answer -EBADF).
+ * Server lock held. */
 struct p9_fid *p9_ctx_fid(struct p9_ctx *c, u32 id);
+
+/*
+ * A fid taken by a handler that runs without the server lock, with the
+ * fields it needs as they were then. Once set, open_fd, xattr and
+ * xattr_create never change for the fid's life, so the copy stays true.
+ */
+struct p9_io_fid {
+	struct p9_fid *f;		/* referenced: p9_fid_put() when done */
+	int fd;				/* f->open_fd */
+	u8 qtype;
+	bool xattr, xattr_create;
+};
+
+/*
+ * p9_ctx_io_fid - look fid @id up under the shared server lock and take
+ * a reference to it, so that a concurrent Tclunk leaves it (and its open
+ * descriptor) alive until p9_fid_put(@io->f). Returns 0, or -EBADF for
+ * an unknown fid.
+ */
+int p9_ctx_io_fid(struct p9_ctx *c, u32 id, struct p9_io_fid *io);
 
 /*
  * p9_reopen - a new descriptor of @f's file opened with @flags
@@ -88,7 +115,8 @@ int p9_op_remove(struct p9_ctx *c);
 /* Handlers and helpers (9p-xattr.c). */
 int p9_op_xattrwalk(struct p9_ctx *c);
 int p9_op_xattrcreate(struct p9_ctx *c);
-/* Tread / Twrite on an xattr fid. */
+/* Tread / Twrite on an xattr fid (the reader needs no lock, the writer
+ * the exclusive one). */
 int p9_xattr_read(struct p9_ctx *c, struct p9_fid *f);
 int p9_xattr_write(struct p9_ctx *c, struct p9_fid *f);
 /* Tclunk of a Txattrcreate fid: set (or, for size 0, remove) the attribute. */

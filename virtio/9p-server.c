@@ -2,9 +2,10 @@
 /*
  * The 9P2000.L server session (virtio/9p-server.h): copying a request out
  * of the chain, decoding it, dispatching it, and writing the reply back;
- * Tversion, Tattach, Twalk, Tclunk and Tflush. Sources: version(5),
- * attach(5), walk(5), clunk(5), flush(5) of the 9P2000 manual; the
- * 9P2000.L additions (Rlerror with a Linux errno).
+ * Tversion, Tattach, Twalk, Tclunk and Tflush; the server lock and the
+ * per-request scratch buffers. Sources: version(5), attach(5), walk(5),
+ * clunk(5), flush(5) of the 9P2000 manual; the 9P2000.L additions
+ * (Rlerror with a Linux errno).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,15 @@
 #include "util/log.h"
 #include "virtio/9p-ops.h"
 #include "virtio/9p-path.h"
+
+/* One request's working memory: the request copied out of the chain,
+ * its decoded strings and the reply, msize bytes each. */
+struct p9_scratch {
+	u8 *req;
+	char *arena;
+	u8 *reply;
+	struct p9_scratch *next;	/* the server's idle list */
+};
 
 int p9_iov_slice(const struct iovec *src, int n, u64 skip, u64 len, struct iovec *dst, int max)
 {
@@ -91,6 +101,19 @@ struct p9_fid *p9_ctx_fid(struct p9_ctx *c, u32 id)
 	return p9_fid_get(&c->s->fids, id);
 }
 
+int p9_ctx_io_fid(struct p9_ctx *c, u32 id, struct p9_io_fid *io)
+{
+	struct p9_fid *f;
+
+	pthread_rwlock_rdlock(&c->s->lock);
+	f = p9_fid_get(&c->s->fids, id);
+	if (f)
+		*io = (struct p9_io_fid){ p9_fid_hold(f), f->open_fd, f->qtype,
+					  f->xattr, f->xattr_create };
+	pthread_rwlock_unlock(&c->s->lock);
+	return f ? 0 : -EBADF;
+}
+
 int p9_reopen(struct p9_server *s, const struct p9_fid *f, int flags)
 {
 	flags |= O_NOFOLLOW;
@@ -108,6 +131,7 @@ static int dup_fd(int fd)
 
 int p9_server_init(struct p9_server *s, const char *root, bool ro)
 {
+	pthread_rwlockattr_t ra;
 	struct stat st;
 	struct rlimit rl;
 	int fd;
@@ -127,9 +151,12 @@ int p9_server_init(struct p9_server *s, const char *root, bool ro)
 	s->root_ino = st.st_ino;
 	s->ro = ro;
 	s->msize = P9_MAX_MSIZE;
-	s->req = xzalloc(P9_MAX_MSIZE);
-	s->arena = xzalloc(P9_MAX_MSIZE);
-	s->reply = xzalloc(P9_MAX_MSIZE);
+	/* a stream of shared holders (reads) must not starve a walk */
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&s->scratch_lock, NULL);
 	/* every fid holds descriptors: allow as many as the hard limit */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -140,9 +167,11 @@ int p9_server_init(struct p9_server *s, const char *root, bool ro)
 
 void p9_server_reset(struct p9_server *s)
 {
+	pthread_rwlock_wrlock(&s->lock);
 	p9_fid_clear(&s->fids);
-	s->versioned = false;
-	s->msize = P9_MAX_MSIZE;
+	__atomic_store_n(&s->versioned, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->msize, P9_MAX_MSIZE, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&s->lock);
 }
 
 void p9_server_exit(struct p9_server *s)
@@ -151,11 +180,44 @@ void p9_server_exit(struct p9_server *s)
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	s->root_fd = -1;
-	free(s->req);
-	free(s->arena);
-	free(s->reply);
-	s->req = s->reply = NULL;
-	s->arena = NULL;
+	while (s->scratch) {
+		struct p9_scratch *w = s->scratch;
+
+		s->scratch = w->next;
+		free(w->req);
+		free(w->arena);
+		free(w->reply);
+		free(w);
+	}
+	pthread_rwlock_destroy(&s->lock);
+	pthread_mutex_destroy(&s->scratch_lock);
+}
+
+/* An idle scratch set, or a new one (at most one per concurrent caller). */
+static struct p9_scratch *scratch_get(struct p9_server *s)
+{
+	struct p9_scratch *w;
+
+	pthread_mutex_lock(&s->scratch_lock);
+	w = s->scratch;
+	if (w)
+		s->scratch = w->next;
+	pthread_mutex_unlock(&s->scratch_lock);
+	if (w)
+		return w;
+	w = xzalloc(sizeof(*w));
+	w->req = xzalloc(P9_MAX_MSIZE);
+	w->arena = xzalloc(P9_MAX_MSIZE);
+	w->reply = xzalloc(P9_MAX_MSIZE);
+	return w;
+}
+
+static void scratch_put(struct p9_server *s, struct p9_scratch *w)
+{
+	pthread_mutex_lock(&s->scratch_lock);
+	w->next = s->scratch;
+	s->scratch = w;
+	pthread_mutex_unlock(&s->scratch_lock);
 }
 
 /* Tversion: msize[4] version[s] -> msize[4] version[s]. A new session:
@@ -165,18 +227,20 @@ static int op_version(struct p9_ctx *c)
 	struct p9_server *s = c->s;
 	const struct p9_msg *m = c->m;
 
+	u32 msize = MIN(m->msize, P9_MAX_MSIZE);
+
 	if (m->msize < P9_MIN_MSIZE)
 		return -EINVAL;
 	p9_fid_clear(&s->fids);
 	if (strcmp(m->name, P9_VERSION_L)) {
-		s->versioned = false;
-		p9_put_u32(c->r, MIN(m->msize, P9_MAX_MSIZE));
+		__atomic_store_n(&s->versioned, false, __ATOMIC_RELAXED);
+		p9_put_u32(c->r, msize);
 		p9_put_str(c->r, "unknown", 7);
 		return 0;
 	}
-	s->msize = MIN(m->msize, P9_MAX_MSIZE);
-	s->versioned = true;
-	p9_put_u32(c->r, s->msize);
+	__atomic_store_n(&s->msize, msize, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->versioned, true, __ATOMIC_RELAXED);
+	p9_put_u32(c->r, msize);
 	p9_put_str(c->r, P9_VERSION_L, strlen(P9_VERSION_L));
 	return 0;
 }
@@ -372,13 +436,39 @@ static bool modifies(const struct p9_msg *m)
 	}
 }
 
+enum p9_lock_mode { P9_LOCK_NONE, P9_LOCK_SHARED, P9_LOCK_EXCL };
+
+/* How a request holds the server lock (virtio/9p-ops.h): exclusive if it
+ * changes the fid table or a fid, none for the I/O requests that take
+ * their fid themselves, shared for the rest. */
+bool p9_server_may_wait(u8 type)
+{
+	return type == P9_TREAD || type == P9_TWRITE || type == P9_TREADDIR || type == P9_TFSYNC;
+}
+
+static enum p9_lock_mode p9_lock_mode(u8 type)
+{
+	if (p9_server_may_wait(type))
+		return P9_LOCK_NONE;
+	switch (type) {
+	case P9_TFLUSH: case P9_TAUTH:
+		return P9_LOCK_NONE;
+	case P9_TVERSION: case P9_TATTACH: case P9_TWALK: case P9_TCLUNK:
+	case P9_TLOPEN: case P9_TLCREATE: case P9_TRENAME: case P9_TRENAMEAT:
+	case P9_TREMOVE: case P9_TXATTRWALK: case P9_TXATTRCREATE:
+		return P9_LOCK_EXCL;
+	default:
+		return P9_LOCK_SHARED;
+	}
+}
+
 static int dispatch(struct p9_ctx *c)
 {
 	const struct p9_msg *m = c->m;
 
 	if (m->type == P9_TVERSION)
 		return op_version(c);
-	if (!c->s->versioned)
+	if (!__atomic_load_n(&c->s->versioned, __ATOMIC_RELAXED))
 		return -EPROTO;
 	if (c->s->ro && modifies(m)) {
 		struct p9_fid *f = m->type == P9_TREMOVE ? p9_ctx_fid(c, m->fid) : NULL;
@@ -390,7 +480,7 @@ static int dispatch(struct p9_ctx *c)
 	switch (m->type) {
 	case P9_TAUTH:		return -EOPNOTSUPP;
 	case P9_TATTACH:	return op_attach(c);
-	case P9_TFLUSH:		return 0;	/* requests are answered in order: none pending */
+	case P9_TFLUSH:		return 0;	/* the caller answered oldtag first (9p-pool.h) */
 	case P9_TWALK:		return op_walk(c);
 	case P9_TCLUNK:		return op_clunk(c);
 	case P9_TLOPEN:		return p9_op_lopen(c);
@@ -419,42 +509,59 @@ static int dispatch(struct p9_ctx *c)
 	}
 }
 
+static int dispatch_locked(struct p9_ctx *c)
+{
+	enum p9_lock_mode mode = p9_lock_mode(c->m->type);
+	int err;
+
+	if (mode == P9_LOCK_EXCL)
+		pthread_rwlock_wrlock(&c->s->lock);
+	else if (mode == P9_LOCK_SHARED)
+		pthread_rwlock_rdlock(&c->s->lock);
+	err = dispatch(c);
+	if (mode != P9_LOCK_NONE)
+		pthread_rwlock_unlock(&c->s->lock);
+	return err;
+}
+
 int p9_server_handle(struct p9_server *s, const struct iovec *out, int nout, u64 out_len,
 		     const struct iovec *in, int nin, u64 in_len)
 {
 	u8 hdr[P9_TWRITE_HDR];
+	u32 size, copy, cap, len, msize = __atomic_load_n(&s->msize, __ATOMIC_RELAXED);
+	struct p9_scratch *w;
 	struct p9_msg m;
 	struct p9_buf r;
 	struct p9_ctx c;
-	u32 size, copy, cap, len;
 	u16 tag;
 	int err;
 
 	if (out_len < P9_HDR_BYTES || in_len < P9_RLERROR_BYTES)
 		return -1;
-	s->stats.requests++;
+	__atomic_fetch_add(&s->stats.requests, 1, __ATOMIC_RELAXED);
+	w = scratch_get(s);
 	copy = (u32)p9_iov_to_buf(out, nout, 0, hdr, MIN(out_len, (u64)sizeof(hdr)));
 	size = hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (u32)hdr[3] << 24;
 	tag = hdr[5] | hdr[6] << 8;
-	if (size < P9_HDR_BYTES || size > out_len || size > s->msize) {
+	if (size < P9_HDR_BYTES || size > out_len || size > msize) {
 		err = -EPROTO;
 		goto error;
 	}
 	if (hdr[4] == P9_TWRITE) {
 		copy = MIN(copy, size);
-		memcpy(s->req, hdr, copy);
+		memcpy(w->req, hdr, copy);
 	} else {
-		copy = (u32)p9_iov_to_buf(out, nout, 0, s->req, size);
+		copy = (u32)p9_iov_to_buf(out, nout, 0, w->req, size);
 	}
-	err = p9_decode(s->req, copy, &m, s->arena);
+	err = p9_decode(w->req, copy, &m, w->arena);
 	if (err)
 		goto error;
-	cap = (u32)MIN(in_len, (u64)s->msize);
-	p9_buf_init(&r, s->reply, cap);
+	cap = (u32)MIN(in_len, (u64)msize);
+	p9_buf_init(&r, w->reply, cap);
 	p9_reply_begin(&r, m.type + 1, m.tag);
 	c = (struct p9_ctx){ .s = s, .m = &m, .r = &r, .out = out, .in = in, .nout = nout,
 			     .nin = nin, .out_len = out_len, .in_len = in_len };
-	err = dispatch(&c);
+	err = dispatch_locked(&c);
 	if (err)
 		goto error;
 	len = p9_reply_end(&r);
@@ -465,19 +572,22 @@ int p9_server_handle(struct p9_server *s, const struct iovec *out, int nout, u64
 	if (c.data_len) {	/* Rread: the size field counts the data too */
 		u32 total = len + c.data_len;
 
-		s->reply[0] = total;
-		s->reply[1] = total >> 8;
-		s->reply[2] = total >> 16;
-		s->reply[3] = total >> 24;
-		p9_iov_from_buf(in, nin, 0, s->reply, len);
+		w->reply[0] = total;
+		w->reply[1] = total >> 8;
+		w->reply[2] = total >> 16;
+		w->reply[3] = total >> 24;
+		p9_iov_from_buf(in, nin, 0, w->reply, len);
+		scratch_put(s, w);
 		return total;
 	}
-	p9_iov_from_buf(in, nin, 0, s->reply, len);
+	p9_iov_from_buf(in, nin, 0, w->reply, len);
+	scratch_put(s, w);
 	return len;
 error:
-	s->stats.errors++;
+	__atomic_fetch_add(&s->stats.errors, 1, __ATOMIC_RELAXED);
 	pr_debug("9p: %s tag %u: %s", p9_type_name(hdr[4]), tag, strerror(-err));
-	len = p9_encode_lerror(s->reply, tag, -err);
-	p9_iov_from_buf(in, nin, 0, s->reply, len);
+	len = p9_encode_lerror(w->reply, tag, -err);
+	p9_iov_from_buf(in, nin, 0, w->reply, len);
+	scratch_put(s, w);
 	return len;
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-9p device (virtio/9p.h): a mount tag in configuration space and
- * one request queue served on the device's I/O thread by a 9P2000.L
- * server session. Each chain is one request; a chain that cannot carry
- * even an Rlerror (fewer than 7 readable or 11 writable bytes) is a
- * broken driver and puts the device into DEVICE_NEEDS_RESET.
+ * one request queue, popped on the device's I/O thread and served by a
+ * 9P2000.L server session on a pool of worker threads (virtio/9p-pool.h),
+ * several requests at once. Each chain is one request; a chain that
+ * cannot carry even an Rlerror (fewer than 7 readable or 11 writable
+ * bytes) is a broken driver and puts the device into DEVICE_NEEDS_RESET.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 
 #include "hv/kvm.h"
 #include "util/log.h"
+#include "virtio/9p-pool.h"
 #include "virtio/9p-server.h"
 #include "virtio/9p.h"
 
@@ -21,7 +23,7 @@
 struct p9_dev {
 	struct virtio_device vdev;
 	struct p9_server srv;
-	struct virtq_elem *elem;
+	struct p9_pool pool;
 	char *path;
 	u8 config[2 + P9_TAG_MAX];	/* le16 tag_len, tag (no NUL) */
 };
@@ -34,31 +36,17 @@ static int nr_p9_devs;
 static void p9_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
 {
 	struct p9_dev *d = vdev->priv;
-	struct virtq_elem *e = d->elem;
-	bool pushed = false;
 
-	while (virtq_pop(vq, e) == 1) {
-		int n = p9_server_handle(&d->srv, e->iov, e->nr_out, e->out_len,
-					 e->iov + e->nr_out, e->nr_in, e->in_len);
-
-		if (n < 0) {
-			virtio_dev_fail(vdev, vq, "request %u: %llu readable, %llu writable bytes: too short for a 9P message and its answer",
-					e->head, (unsigned long long)e->out_len,
-					(unsigned long long)e->in_len);
-			break;
-		}
-		virtq_push(vq, e, (u32)n);
-		pushed = true;
-	}
-	if (pushed)
-		virtq_notify(vq);
+	p9_pool_serve(&d->pool);
 }
 
-/* The driver reset the device: a new session starts with its Tversion. */
+/* The driver reset the device: the workers finish what they handle and
+ * stop, then a new session starts with its Tversion. */
 static void p9_reset(struct virtio_device *vdev)
 {
 	struct p9_dev *d = vdev->priv;
 
+	p9_pool_stop(&d->pool);
 	p9_server_reset(&d->srv);
 }
 
@@ -67,12 +55,11 @@ static void p9_exit(struct virtio_device *vdev)
 	struct p9_dev *d = vdev->priv;
 	const struct p9_stats *st = &d->srv.stats;
 
+	p9_pool_exit(&d->pool);
 	pr_info("%s: %s, %llu requests, %llu errors, %llu bytes read, %llu written", vdev->label,
 		d->path, (unsigned long long)st->requests, (unsigned long long)st->errors,
 		(unsigned long long)st->bytes_read, (unsigned long long)st->bytes_written);
 	p9_server_exit(&d->srv);
-	free(d->elem);
-	d->elem = NULL;
 }
 
 static const struct virtio_dev_ops p9_ops = {
@@ -120,7 +107,7 @@ int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
 	if (virtio_dev_register(kvm, vdev, transport) < 0)
 		return -1;	/* registered devices cannot be taken back; lkvm ends */
 	/* used from the I/O thread once the driver is ready: no guest runs yet */
-	d->elem = virtq_elem_alloc(&vdev->vqs[0]);
+	p9_pool_init(&d->pool, &vdev->vqs[0], &d->srv);
 	pr_info("%s: %s as tag '%s'%s", vdev->label, o->path, o->tag, o->ro ? ", read-only" : "");
 	return 0;
 }

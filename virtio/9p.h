@@ -21,7 +21,7 @@
 /*
  * virtio_9p_init - a 9p device behind @transport sharing the directory
  * @o->path under the tag @o->tag (read-only if @o->ro). The server runs
- * on the device's I/O thread with lkvm's rights. Returns 0, or -1 with
+ * on the device's worker threads with lkvm's rights. Returns 0, or -1 with
  * one error line (the directory cannot be opened, no transport slot).
  */
 int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,

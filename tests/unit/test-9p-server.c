@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "tests/tap.h"
+#include "tests/unit/put-file.h"
 #include "util/log.h"
 #include "virtio/9p-path.h"
 #include "virtio/9p-server.h"
@@ -95,18 +96,9 @@ static u8 start(bool ro)
 	return send_msg();
 }
 
-static void put_file(const char *rel, const char *text)
+static void put(const char *rel, const char *text)
 {
-	char p[512];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			diag("write %s failed", p);
-		close(fd);
-	}
+	put_file(root, rel, text);
 }
 
 static int beneath(const char *path, bool nosym)
@@ -133,14 +125,14 @@ int main(void)
 	/* root/{share/{file,sub/inner,in-link->file,abs-link->SECRET,
 	 * rel-link->../secret,dotdot-link->sub/../../secret,proc-link->/proc/self/root},secret} */
 	snprintf(secret, sizeof(secret), "%s/secret", root);
-	put_file("secret", "top secret\n");
+	put("secret", "top secret\n");
 	snprintf(p, sizeof(p), "%s/share", root);
 	mkdir(p, 0755);
 	strcat(root, "/share");
-	put_file("file", "hello 9p\n");
+	put("file", "hello 9p\n");
 	snprintf(p, sizeof(p), "%s/sub", root);
 	mkdir(p, 0755);
-	put_file("sub/inner", "inner\n");
+	put("sub/inner", "inner\n");
 	snprintf(p, sizeof(p), "%s/in-link", root);
 	ok(!symlink("file", p), "setup: an inside symlink");
 	snprintf(p, sizeof(p), "%s/abs-link", root);
@@ -294,7 +286,7 @@ int main(void)
 		char name[32];
 
 		snprintf(name, sizeof(name), "dir/entry-%03d", i);
-		put_file(name, "");
+		put(name, "");
 	}
 	walk1(0, 6, "dir");
 	lopen(6, O_RDONLY | O_DIRECTORY);

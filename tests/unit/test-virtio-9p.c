@@ -6,9 +6,14 @@
  * configuration space, requests answered on the device's I/O thread
  * (Tversion, Tattach, a read into a reply split over two buffers), a
  * chain too short to answer ending in DEVICE_NEEDS_RESET, and a reset
- * that starts a new session.
+ * that starts a new session. Several requests in flight on the worker
+ * pool (virtio/9p-pool.h): a Tgetattr answered while a Tread is held in
+ * its worker, a Tflush answered only after the request it flushes, a
+ * Tversion that waits for an earlier request and holds back a later one,
+ * and a full set of chains answered at once.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +24,7 @@
 #include "tests/unit/virtq-driver.h"
 #include "util/log.h"
 #include "virtio/9p.h"
+#include "virtio/9p-pool.h"
 #include "virtio/9p-proto.h"
 #include "virtio/transport.h"
 
@@ -107,10 +113,190 @@ static int request(const u8 *msg, u32 len, u32 in, u32 cut)
 static struct p9_buf B;
 static u8 msg[512];
 
-static void beg(u8 type)
+static void beg_tag(u8 type, u16 tag)
 {
 	p9_buf_init(&B, msg, sizeof(msg));
-	p9_reply_begin(&B, type, 7);
+	p9_reply_begin(&B, type, tag);
+}
+
+static void beg(u8 type)
+{
+	beg_tag(type, 7);
+}
+
+/* ---- several chains in flight ------------------------------------------ */
+
+#define SLOT_BYTES	0x1000
+
+/* The worker hook: a request with tag hold_tag waits in its worker until
+ * release() (held says it arrived). */
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
+static int hold_tag = -1, held;
+
+static void hold_hook(const struct virtq_elem *e)
+{
+	u8 h[P9_HDR_BYTES];
+
+	virtq_elem_from_guest(e, 0, h, sizeof(h));
+	pthread_mutex_lock(&hold_lock);
+	if ((h[5] | h[6] << 8) == hold_tag) {
+		held = 1;
+		while (hold_tag >= 0)
+			pthread_cond_wait(&hold_cond, &hold_lock);
+		held = 0;
+	}
+	pthread_mutex_unlock(&hold_lock);
+}
+
+static void hold(int tag)
+{
+	pthread_mutex_lock(&hold_lock);
+	hold_tag = tag;
+	pthread_mutex_unlock(&hold_lock);
+}
+
+static int is_held(void)
+{
+	int h;
+
+	pthread_mutex_lock(&hold_lock);
+	h = held;
+	pthread_mutex_unlock(&hold_lock);
+	return h;
+}
+
+static void release(void)
+{
+	hold(-1);
+	pthread_cond_broadcast(&hold_cond);
+}
+
+/* Post the message built in B as chain @slot (descriptors 2 * slot and
+ * 2 * slot + 1, a SLOT_BYTES reply buffer) and notify; do not wait. */
+static void post(int slot)
+{
+	u32 len = p9_reply_end(&B);
+	u64 req = REQ_GPA + slot * SLOT_BYTES, rep = REPLY_GPA + slot * SLOT_BYTES;
+
+	memcpy(ram + req, msg, len);
+	memset(ram + rep, 0xee, SLOT_BYTES);
+	set_desc(2 * slot, req, len, VIRTQ_DESC_F_NEXT, 2 * slot + 1);
+	set_desc(2 * slot + 1, rep, SLOT_BYTES, VIRTQ_DESC_F_WRITE, 0);
+	publish(2 * slot);
+	wr(0x050, 0);
+}
+
+/* Where chain @slot is in the used ring counting from used index @from
+ * (0 first), or -1 if it is not there yet. */
+static int used_pos(u16 from, int slot)
+{
+	for (u16 i = from; i != used_idx(); i++) {
+		u32 id;
+
+		memcpy(&id, ram + USED_GPA + 4 + 8 * (i % 8), 4);
+		if (id == (u32)(2 * slot))
+			return (u16)(i - from);
+	}
+	return -1;
+}
+
+static const u8 *slot_reply(int slot)
+{
+	return ram + REPLY_GPA + slot * SLOT_BYTES;
+}
+
+static void post_getattr(int slot, u16 tag, u32 fid)
+{
+	beg_tag(P9_TGETATTR, tag);
+	p9_put_u32(&B, fid);
+	p9_put_u64(&B, P9_GETATTR_BASIC);
+	post(slot);
+}
+
+static void post_read(int slot, u16 tag, u32 fid)
+{
+	beg_tag(P9_TREAD, tag);
+	p9_put_u32(&B, fid);
+	p9_put_u64(&B, 0);
+	p9_put_u32(&B, 100);
+	post(slot);
+}
+
+static void in_flight(void)
+{
+	u16 from = used_idx();
+	int a, b, c, all;
+
+	p9_pool_test_hook = hold_hook;
+
+	/* a Tread held in its worker; a Tgetattr goes past it */
+	hold(100);
+	post_read(0, 100, 1);
+	ok(WAIT_FOR(is_held()), "a Tread is held in its worker");
+	post_getattr(1, 101, 0);
+	ok(WAIT_FOR(used_pos(from, 1) == 0) && slot_reply(1)[4] == P9_RGETATTR,
+	   "a Tgetattr sent after it is answered first: several requests in flight");
+
+	/* Tflush of the held read: answered only after the read */
+	beg_tag(P9_TFLUSH, 102);
+	p9_put_u16(&B, 100);
+	post(2);
+	usleep(100 * 1000);
+	ok(used_pos(from, 2) < 0 && used_pos(from, 0) < 0,
+	   "a Tflush of the held Tread is not answered while the Tread runs");
+	release();
+	ok(WAIT_FOR(used_pos(from, 2) >= 0), "the Tflush is answered once the Tread ends");
+	a = used_pos(from, 0);
+	b = used_pos(from, 2);
+	ok(a >= 0 && a < b && slot_reply(0)[4] == P9_RREAD && slot_reply(2)[4] == P9_RFLUSH,
+	   "the Rread reaches the used ring before the Rflush (%d, %d)", a, b);
+
+	/* Tversion waits for an earlier request and holds back a later one */
+	from = used_idx();
+	hold(110);
+	post_read(0, 110, 1);
+	ok(WAIT_FOR(is_held()), "another Tread held");
+	beg_tag(P9_TVERSION, P9_NOTAG);
+	p9_put_u32(&B, 8192);
+	p9_put_str(&B, "9P2000.L", 8);
+	post(1);
+	usleep(50 * 1000);	/* the Tversion is in a worker, waiting */
+	beg_tag(P9_TATTACH, 111);
+	p9_put_u32(&B, 0);
+	p9_put_u32(&B, P9_NOFID);
+	p9_put_str(&B, "u", 1);
+	p9_put_str(&B, "", 0);
+	p9_put_u32(&B, 0);
+	post(2);
+	usleep(100 * 1000);
+	ok(used_idx() == from, "a Tversion waits for the held Tread, a Tattach after it waits too");
+	release();
+	ok(WAIT_FOR(used_idx() == (u16)(from + 3)), "all three answered once the Tread ends");
+	a = used_pos(from, 0);
+	b = used_pos(from, 1);
+	c = used_pos(from, 2);
+	ok(a == 0 && b == 1 && c == 2 && slot_reply(0)[4] == P9_RREAD &&
+	   slot_reply(1)[4] == P9_RVERSION && slot_reply(2)[4] == P9_RATTACH,
+	   "in order: Rread, Rversion, then Rattach in the new session (%d %d %d)", a, b, c);
+
+	/* every chain the queue holds, at once */
+	from = used_idx();
+	for (int i = 0; i < 4; i++)
+		post_getattr(i, 120 + i, 0);
+	ok(WAIT_FOR(used_idx() == (u16)(from + 4)), "four chains in flight at once all answered");
+	all = 1;
+	for (int i = 0; i < 4; i++)
+		all &= slot_reply(i)[4] == P9_RGETATTR && slot_reply(i)[5] == 120 + i;
+	ok(all, "... each with its own tag");
+	p9_pool_test_hook = NULL;
+
+	beg(P9_TWALK);		/* fid 1 again, for the reset below */
+	p9_put_u32(&B, 0);
+	p9_put_u32(&B, 1);
+	p9_put_u16(&B, 1);
+	p9_put_str(&B, "hello", 5);
+	ok(request(msg, p9_reply_end(&B), 256, 0) == 22, "Twalk in the new session");
 }
 
 int main(void)
@@ -181,6 +367,7 @@ int main(void)
 	ok(n == 31 && reply[4] == P9_RREAD && reply[7] == 20 &&
 	   !memcmp(reply + 11, "hello from the host\n", 20),
 	   "Tread into a header buffer and a data buffer (the zero-copy layout)");
+	in_flight();
 
 	/* 3 readable bytes: no message, no answer possible */
 	set_desc(0, REQ_GPA, 3, VIRTQ_DESC_F_NEXT, 1);
