@@ -7,8 +7,11 @@
  *
  * A vector's message is routed to a KVM GSI lazily (when unmasked while
  * enabled, or at its first interrupt) and re-routed when the guest
- * rewrote it; interrupts then cost one eventfd write (irqfd). Where
- * routing or irqfd is missing, KVM_SIGNAL_MSI sends each message.
+ * rewrote it (at once if it is deliverable then); interrupts then cost
+ * one eventfd write (irqfd). Where routing or irqfd is missing,
+ * KVM_SIGNAL_MSI sends each message. A deliverable vector's irqfd may be
+ * handed to a producer outside lkvm (msix_vector_irqfd()); the owner is
+ * told after each write that may take it back (msix_set_notify()).
  */
 #include <errno.h>
 #include <string.h>
@@ -98,6 +101,18 @@ static void deliver_locked(struct pci_msix *m, int v)
 	irq_signal_msi(m->kvm, msg_addr(e), e->data);
 }
 
+/* Drop the lock, then tell the owner if msix_vector_irqfd() may answer
+ * otherwise now (@changed). */
+static void notify_unlock(struct pci_msix *m, bool changed)
+{
+	void (*fn)(void *opaque) = changed ? m->notify : NULL;
+	void *opaque = m->notify_opaque;
+
+	pthread_mutex_unlock(&m->lock);
+	if (fn)
+		fn(opaque);
+}
+
 static bool vector_masked(const struct pci_msix *m, int v)
 {
 	return m->masked || (m->vec[v].ctrl & CTRL_MASKBIT);
@@ -124,6 +139,7 @@ void msix_table_access(struct pci_msix *m, u64 off, u8 *data, u32 len, bool is_w
 	u64 v = off / MSIX_ENTRY_SIZE, in = off % MSIX_ENTRY_SIZE;
 	struct msix_vector *e;
 	u8 bytes[MSIX_ENTRY_SIZE];
+	bool changed = false;
 
 	if (v >= (u64)m->nr || in + len > MSIX_ENTRY_SIZE) {
 		if (!is_write)
@@ -147,16 +163,22 @@ void msix_table_access(struct pci_msix *m, u64 off, u8 *data, u32 len, bool is_w
 		memcpy(&hi, bytes + 4, 4);
 		memcpy(&d, bytes + 8, 4);
 		memcpy(&c, bytes + 12, 4);
-		if (lo != e->addr_lo || hi != e->addr_hi || d != e->data)
+		if (lo != e->addr_lo || hi != e->addr_hi || d != e->data) {
 			e->dirty = true;
+			changed = true;
+		}
 		e->addr_lo = lo;
 		e->addr_hi = hi;
 		e->data = d;
 		e->ctrl = c & CTRL_MASKBIT;	/* the other bits are reserved */
+		if (was_masked != (bool)(e->ctrl & CTRL_MASKBIT))
+			changed = true;
 		if (was_masked && !(e->ctrl & CTRL_MASKBIT))
 			flush_pending_locked(m);
+		else if (e->dirty && m->enabled && !vector_masked(m, (int)v))
+			route_locked(m, e);	/* its irqfd may be out of lkvm's hands */
 	}
-	pthread_mutex_unlock(&m->lock);
+	notify_unlock(m, changed);
 }
 
 void msix_pba_access(struct pci_msix *m, u64 off, u8 *data, u32 len, bool is_write)
@@ -177,12 +199,15 @@ void msix_pba_access(struct pci_msix *m, u64 off, u8 *data, u32 len, bool is_wri
 void msix_config_update(struct pci_msix *m, const struct pci_device *dev)
 {
 	u16 ctrl = pci_cfg_get16(dev, m->cap + PCI_MSIX_FLAGS);
+	bool changed;
 
 	pthread_mutex_lock(&m->lock);
+	changed = m->enabled != (bool)(ctrl & PCI_MSIX_FLAGS_ENABLE) ||
+		  m->masked != (bool)(ctrl & PCI_MSIX_FLAGS_MASKALL);
 	m->enabled = ctrl & PCI_MSIX_FLAGS_ENABLE;
 	m->masked = ctrl & PCI_MSIX_FLAGS_MASKALL;
 	flush_pending_locked(m);
-	pthread_mutex_unlock(&m->lock);
+	notify_unlock(m, changed);
 }
 
 bool msix_is_enabled(struct pci_msix *m)
@@ -193,6 +218,30 @@ bool msix_is_enabled(struct pci_msix *m)
 	on = m->enabled;
 	pthread_mutex_unlock(&m->lock);
 	return on;
+}
+
+int msix_vector_irqfd(struct pci_msix *m, u16 v)
+{
+	int fd = -1;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->enabled && v < m->nr && !vector_masked(m, v)) {
+		struct msix_vector *e = &m->vec[v];
+
+		route_locked(m, e);
+		if (m->use_irqfd && e->irqfd >= 0 && !e->dirty)
+			fd = e->irqfd;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return fd;
+}
+
+void msix_set_notify(struct pci_msix *m, void (*fn)(void *opaque), void *opaque)
+{
+	pthread_mutex_lock(&m->lock);
+	m->notify = fn;
+	m->notify_opaque = opaque;
+	pthread_mutex_unlock(&m->lock);
 }
 
 bool msix_signal(struct pci_msix *m, u16 v)

@@ -37,6 +37,9 @@ struct pci_msix {
 	bool use_irqfd;		/* routes + irqfds work; else KVM_SIGNAL_MSI */
 	u64 pba;
 	struct msix_vector vec[MSIX_MAX_VECTORS];
+	/* told when msix_vector_irqfd() may answer otherwise (msix_set_notify) */
+	void (*notify)(void *opaque);
+	void *notify_opaque;
 };
 
 /*
@@ -71,6 +74,29 @@ bool msix_signal(struct pci_msix *m, u16 v);
 
 /* msix_is_enabled - the MSI-X Enable bit as last written. */
 bool msix_is_enabled(struct pci_msix *m);
+
+/*
+ * msix_vector_irqfd - the eventfd KVM turns into vector @v's message by
+ * itself (KVM_IRQFD on the vector's GSI route: api.rst "KVM_IRQFD" and
+ * "KVM_SET_GSI_ROUTING"), for a producer outside lkvm such as vhost.
+ * Only while the message is deliverable as it stands: MSI-X enabled, the
+ * function and the vector unmasked (PCI 3.0 section 6.8.2.9: a masked
+ * vector's interrupts must become pending bits, which only msix_signal()
+ * sets) and the route current; the vector is routed now if it was not
+ * yet. Returns the fd (owned by @m, open until msix_exit()), or -1: @v is
+ * not a vector, it is masked or disabled, or routing is unavailable.
+ * Thread-safe.
+ */
+int msix_vector_irqfd(struct pci_msix *m, u16 v);
+
+/*
+ * msix_set_notify - call @fn(@opaque) after any guest write that may
+ * change what msix_vector_irqfd() answers: MSI-X Enable or Function Mask
+ * written, a vector's mask bit or message written. Called on the vCPU
+ * thread of the write, with @m's lock released (@fn may call
+ * msix_signal() and msix_vector_irqfd()), before the write completes.
+ */
+void msix_set_notify(struct pci_msix *m, void (*fn)(void *opaque), void *opaque);
 
 /* msix_exit - detach and close the irqfds. */
 void msix_exit(struct pci_msix *m);

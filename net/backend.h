@@ -56,6 +56,15 @@ struct net_backend_ops {
 	 */
 	int (*rings_start)(struct net_backend *be, const struct guest_mem *mem, u64 features,
 			   struct virtqueue *rx, struct virtqueue *tx, const int call_fd[2]);
+	/*
+	 * rings_set_call - with rings_start: signal ring @q's used buffers
+	 * (0 rx, 1 tx) on eventfd @fd from now on, a transport's irqfd or
+	 * the call_fd[@q] of rings_start again (vhost's
+	 * VHOST_SET_VRING_CALL). Once it returns, the previous fd gets no
+	 * more signals. Returns 0, or -1 (nothing changed). Called with
+	 * the device's call lock held.
+	 */
+	int (*rings_set_call)(struct net_backend *be, int q, int fd);
 	/* rings_stop - the device reset: the kernel lets go of the rings. */
 	void (*rings_stop)(struct net_backend *be);
 	/* close - stop the thread, release sockets and fds, free @be. */

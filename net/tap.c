@@ -162,6 +162,18 @@ static int tap_rings_start(struct net_backend *be, const struct guest_mem *mem, 
 	return 0;
 }
 
+static int tap_rings_set_call(struct net_backend *be, int q, int fd)
+{
+	struct tap_be *t = (struct tap_be *)be;
+
+	if (!t->vhost || vhost_net_set_call(t->vhost, (unsigned int)q, fd) < 0) {
+		if (t->vhost)
+			pr_warn_once("%s: VHOST_SET_VRING_CALL: %s", be->desc, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void tap_rings_stop(struct net_backend *be)
 {
 	struct tap_be *t = (struct tap_be *)be;
@@ -194,6 +206,7 @@ static const struct net_backend_ops tap_ops = {
 	.rx_ready = tap_rx_ready,
 	.set_offload = tap_set_offload,
 	.rings_start = tap_rings_start,
+	.rings_set_call = tap_rings_set_call,
 	.rings_stop = tap_rings_stop,
 	.close = tap_close,
 };
@@ -278,7 +291,7 @@ struct net_backend *net_tap_open(const struct net_opts *o, int index, net_rx_fn 
 		pr_info("tap: vhost=off: plain tap, frames go through lkvm");
 	}
 	if (t->vhost && !__atomic_exchange_n(&said_mode, true, __ATOMIC_RELAXED))
-		pr_info("tap: vhost-net moves the frames (kicks by ioeventfd, interrupts relayed by lkvm)");
+		pr_info("tap: vhost-net moves the frames (kicks by ioeventfd, interrupts by irqfd where the transport has one)");
 	err = net_thread_start(&t->tid, tap_thread, t);
 	if (err) {
 		pr_err("%s: cannot start its thread: %s", t->be.desc, strerror(err));

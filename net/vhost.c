@@ -100,6 +100,13 @@ fail:
 	return -1;
 }
 
+int vhost_net_set_call(struct vhost_net *v, unsigned int q, int fd)
+{
+	struct vhost_vring_file call = { q, fd };
+
+	return ioctl(v->fd, VHOST_SET_VRING_CALL, &call) < 0 ? -1 : 0;
+}
+
 void vhost_net_stop(struct vhost_net *v)
 {
 	if (!v->attached)

@@ -39,6 +39,15 @@ struct vhost_net *vhost_net_open(char *why, size_t len);
 int vhost_net_start(struct vhost_net *v, const struct guest_mem *mem, u64 features,
 		    const struct vhost_ring r[2], int tap_fd, char *why, size_t len);
 
+/*
+ * vhost_net_set_call - from now on signal ring @q's used buffers (0
+ * receive, 1 transmit) on eventfd @fd (VHOST_SET_VRING_CALL; the kernel
+ * swaps it under the ring's lock, so once this returns no signal goes to
+ * the previous fd). Legal while the rings run. Returns 0, or -1 with
+ * errno set.
+ */
+int vhost_net_set_call(struct vhost_net *v, unsigned int q, int fd);
+
 /* vhost_net_stop - detach the tap from both rings (a device reset). */
 void vhost_net_stop(struct vhost_net *v);
 

@@ -138,6 +138,12 @@ void virtio_config_changed(struct virtio_device *vdev)
 		vdev->tops->signal_config(vdev);
 }
 
+void virtio_irqs_changed(struct virtio_device *vdev)
+{
+	if (vdev->ops && vdev->ops->irqs_changed)
+		vdev->ops->irqs_changed(vdev);
+}
+
 bool virtio_dev_begin(struct virtio_device *vdev)
 {
 	bool live;

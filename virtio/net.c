@@ -17,6 +17,15 @@
  * Threads: transmit and control run on the device's I/O thread
  * (queue_notify); receive runs on the back end's thread, bracketed by
  * virtio_dev_begin/end, with nd->rx_lock around the receive queue.
+ *
+ * A back end that moves frames itself (vhost-net: rings_start) signals
+ * used buffers on an eventfd per ring. Where the transport has an irqfd
+ * for the queue's interrupt (queue_irqfd: an unmasked MSI-X vector), the
+ * back end signals that and KVM interrupts the guest without lkvm;
+ * otherwise it signals call_fd[q], which the I/O thread relays through
+ * signal_queue (virtio-mmio, INTx, and a masked vector, whose interrupt
+ * must become a pending bit). The choice is made again whenever the
+ * transport says it may have changed (ops->irqs_changed).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -330,6 +339,79 @@ bool net_dev_rx(void *opaque, const u8 *buf, size_t len)
 	return taken;
 }
 
+/* ---- interrupts of a back end that moves the frames itself ------------------- */
+
+static bool said_irqfd, said_relay;	/* the lines saying how they go, once */
+
+/* Raise ring @q's interrupt (0 rx, 1 tx) for what call_fd[q] counted. */
+static void net_relay(struct net_dev *nd, int q)
+{
+	struct virtio_device *vdev = &nd->vdev;
+
+	__atomic_fetch_add(&nd->relayed, 1, __ATOMIC_RELAXED);
+	if (vdev->tops && vdev->tops->signal_queue)
+		vdev->tops->signal_queue(vdev, &vdev->vqs[q == 0 ? NET_RXQ : NET_TXQ]);
+}
+
+/* call_fd[q] is readable (the I/O thread): interrupt the driver. */
+static void net_call(void *opaque)
+{
+	struct net_call *c = opaque;
+	u64 n;
+
+	if (read(c->nd->call_fd[c->q], &n, sizeof(n)) == sizeof(n))
+		net_relay(c->nd, c->q);
+}
+
+/*
+ * Have the back end signal ring @q on the transport's irqfd for the
+ * queue's interrupt when there is one, else on call_fd[q]. Leaving the
+ * relay, a count it got before the switch is relayed here once, so no
+ * interrupt is lost (an extra one is harmless). call_lock held, rings out.
+ */
+static void net_call_route_locked(struct net_dev *nd, int q)
+{
+	struct virtio_device *vdev = &nd->vdev;
+	int relay = nd->call_fd[q], fd = -1;
+	u64 n;
+
+	if (vdev->tops && vdev->tops->queue_irqfd)
+		fd = vdev->tops->queue_irqfd(vdev, &vdev->vqs[q == 0 ? NET_RXQ : NET_TXQ]);
+	if (fd < 0)
+		fd = relay;
+	if (fd == nd->call_cur[q] || !nd->be->ops->rings_set_call ||
+	    nd->be->ops->rings_set_call(nd->be, q, fd) < 0)
+		return;
+	if (nd->call_cur[q] == relay && read(relay, &n, sizeof(n)) == sizeof(n))
+		net_relay(nd, q);
+	nd->call_cur[q] = fd;
+	if (fd != relay) {
+		nd->irqfd_used = true;
+		if (!__atomic_exchange_n(&said_irqfd, true, __ATOMIC_RELAXED))
+			pr_info("%s: vhost-net interrupts by irqfd (the host kernel signals KVM, not lkvm)",
+				vdev->label);
+	}
+}
+
+/* Route both rings' signals as the transport allows now. call_lock held. */
+static void net_calls_route_locked(struct net_dev *nd)
+{
+	if (nd->call_cur[0] < 0)
+		return;		/* the device moves the frames: no back end signals */
+	for (int q = 0; q < 2; q++)
+		net_call_route_locked(nd, q);
+}
+
+/* ops->irqs_changed: a queue's irqfd may have come or gone. */
+static void net_irqs_changed(struct virtio_device *vdev)
+{
+	struct net_dev *nd = vdev->priv;
+
+	pthread_mutex_lock(&nd->call_lock);
+	net_calls_route_locked(nd);
+	pthread_mutex_unlock(&nd->call_lock);
+}
+
 /* ---- device ops ------------------------------------------------------------- */
 
 static void net_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
@@ -377,24 +459,21 @@ static void net_driver_ok(struct virtio_device *vdev)
 	    !__atomic_load_n(&tx->ready, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&nd->rx_lock);
+	pthread_mutex_lock(&nd->call_lock);
 	if (nd->be->ops->rings_start(nd->be, vdev->mem, vdev->features, rx, tx, nd->call_fd) == 0) {
 		__atomic_store_n(&nd->vhost, true, __ATOMIC_RELEASE);
 		drop_pending_locked(nd);
+		nd->call_cur[0] = nd->call_fd[0];
+		nd->call_cur[1] = nd->call_fd[1];
+		nd->rings_used = true;
+		net_calls_route_locked(nd);
+		if (nd->call_cur[0] == nd->call_fd[0] && nd->call_cur[1] == nd->call_fd[1] &&
+		    !__atomic_exchange_n(&said_relay, true, __ATOMIC_RELAXED))
+			pr_info("%s: vhost-net interrupts relayed by lkvm (the transport has no irqfd for them now)",
+				vdev->label);
 	}
+	pthread_mutex_unlock(&nd->call_lock);
 	pthread_mutex_unlock(&nd->rx_lock);
-}
-
-/* A used-buffer eventfd of the back end's (vhost-net): interrupt the driver. */
-static void net_call(void *opaque)
-{
-	struct net_call *c = opaque;
-	struct virtio_device *vdev = &c->nd->vdev;
-	u64 n;
-
-	if (read(c->nd->call_fd[c->q], &n, sizeof(n)) < 0)
-		return;
-	if (vdev->tops && vdev->tops->signal_queue)
-		vdev->tops->signal_queue(vdev, &vdev->vqs[c->q == 0 ? NET_RXQ : NET_TXQ]);
 }
 
 static void net_reset(struct virtio_device *vdev)
@@ -403,7 +482,10 @@ static void net_reset(struct virtio_device *vdev)
 
 	pthread_mutex_lock(&nd->rx_lock);
 	if (nd->vhost) {
+		pthread_mutex_lock(&nd->call_lock);
 		nd->be->ops->rings_stop(nd->be);
+		nd->call_cur[0] = nd->call_cur[1] = -1;
+		pthread_mutex_unlock(&nd->call_lock);
 		__atomic_store_n(&nd->vhost, false, __ATOMIC_RELEASE);
 	}
 	drop_pending_locked(nd);
@@ -424,6 +506,10 @@ static void net_exit(struct virtio_device *vdev)
 		vdev->label, (unsigned long long)nd->rx_frames,
 		(unsigned long long)nd->rx_dropped, (unsigned long long)nd->rx_refused,
 		(unsigned long long)nd->tx_frames, (unsigned long long)nd->tx_dropped);
+	if (nd->rings_used)
+		pr_info("%s: vhost-net interrupts: %llu relayed by lkvm%s", vdev->label,
+			(unsigned long long)__atomic_load_n(&nd->relayed, __ATOMIC_RELAXED),
+			nd->irqfd_used ? ", the others by irqfd" : "");
 }
 
 static const struct virtio_dev_ops net_ops = {
@@ -432,6 +518,7 @@ static const struct virtio_dev_ops net_ops = {
 	.driver_ok = net_driver_ok,
 	.reset = net_reset,
 	.exit = net_exit,
+	.irqs_changed = net_irqs_changed,
 };
 
 struct net_dev *net_dev_new(const u8 mac[6], int index)
@@ -441,6 +528,8 @@ struct net_dev *net_dev_new(const u8 mac[6], int index)
 
 	nd->index = index;
 	nd->call_fd[0] = nd->call_fd[1] = -1;
+	nd->call_cur[0] = nd->call_cur[1] = -1;
+	pthread_mutex_init(&nd->call_lock, NULL);
 	memcpy(nd->config.mac, mac, 6);
 	nd->config.status = VIRTIO_NET_S_LINK_UP;
 	nd->config.max_virtqueue_pairs = 1;

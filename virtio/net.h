@@ -92,14 +92,18 @@ struct net_dev {
 	} pending[VIRTIO_NET_PENDING];
 	int pend_head, pend_count;
 	bool vhost;			/* the back end has the rx/tx rings (under rx_lock) */
-	int call_fd[2];			/* rings_start's used-buffer eventfds, or -1 */
+	int call_fd[2];			/* rings_start's used-buffer eventfds (relayed), or -1 */
 	struct net_call {
 		struct net_dev *nd;
 		int q;
 	} calls[2];
+	pthread_mutex_t call_lock;	/* @call_cur; after rx_lock, before the transport's */
+	int call_cur[2];		/* what the back end signals: call_fd[q], an irqfd, -1 (no rings) */
+	bool rings_used, irqfd_used;	/* the back end had the rings, an irqfd (call_lock) */
 	/* statistics (atomic) */
 	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
 	u64 rx_refused;			/* no buffers and @pending full */
+	u64 relayed;			/* interrupts relayed from call_fd[] */
 };
 
 /*

@@ -13,7 +13,10 @@
  * Notifications are ioeventfds on the notify addresses when KVM has them,
  * so a kick costs no exit to lkvm; otherwise the exit handler below signals
  * the same eventfd. Interrupts go through MSI-X once the driver enables
- * it, else INTx A on GSI 16 + (slot mod 4), the DSDT's _PRT swizzle.
+ * it, else INTx A on GSI 16 + (slot mod 4), the DSDT's _PRT swizzle. A
+ * queue whose MSI-X vector is deliverable as it stands can have its
+ * interrupts raised without lkvm (queue_irqfd, for vhost); the device
+ * hears of every change to that (virtio_irqs_changed()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -133,6 +136,22 @@ static void vp_signal_config(struct virtio_device *vdev)
 	vp_signal(vp, __atomic_load_n(&vp->config_vector, __ATOMIC_RELAXED), ISR_CONFIG);
 }
 
+/* queue_irqfd: the irqfd of @vq's MSI-X vector while it may bypass lkvm. */
+static int vp_queue_irqfd(struct virtio_device *vdev, struct virtqueue *vq)
+{
+	struct virtio_pci *vp = vdev->transport;
+
+	return msix_vector_irqfd(&vp->msix, __atomic_load_n(&vq->msix_vector, __ATOMIC_RELAXED));
+}
+
+/* hv/msix.c's notification: a vector's irqfd may have come or gone. */
+static void vp_msix_changed(void *opaque)
+{
+	struct virtio_pci *vp = opaque;
+
+	virtio_irqs_changed(vp->vdev);
+}
+
 static u8 isr_read(struct virtio_pci *vp)
 {
 	u8 v;
@@ -156,6 +175,7 @@ static void vp_reset(struct virtio_device *vdev)
 	vp->isr = 0;
 	set_line_locked(vp, false);
 	pthread_mutex_unlock(&vp->irq_lock);
+	virtio_irqs_changed(vdev);	/* the queues lost their vectors */
 }
 
 /* ---- common configuration (4.1.4.3) ---------------------------------------- */
@@ -228,9 +248,11 @@ static void common_commit(struct virtio_pci *vp, u32 off, const u8 *img)
 			vq->num = get16(img + off);
 		break;
 	case 0x1a:
-		if (vq)
+		if (vq) {
 			__atomic_store_n(&vq->msix_vector, check_vector(vp, get16(img + off)),
 					 __ATOMIC_RELAXED);
+			virtio_irqs_changed(vdev);
+		}
 		break;
 	case 0x1c:
 		/* Only 1 may be written (4.1.4.3.2); 0 is ignored. */
@@ -470,6 +492,7 @@ const struct virtio_transport_ops virtio_pci_transport = {
 	.attach = virtio_pci_attach,
 	.signal_queue = vp_signal_queue,
 	.signal_config = vp_signal_config,
+	.queue_irqfd = vp_queue_irqfd,
 	.reset = vp_reset,
 	.exit = vp_exit,
 };
@@ -515,6 +538,7 @@ int virtio_pci_attach(struct kvm *kvm, struct virtio_device *vdev)
 		pr_err("%s: PCI capabilities do not fit", vdev->name);
 		return -1;
 	}
+	msix_set_notify(&vp->msix, vp_msix_changed, vp);
 	/* The access window's bar, offset, length and data are the driver's. */
 	dev->wmask[vp->cfg_cap + offsetof(struct vpci_cap, bar)] = 0xff;
 	memset(&dev->wmask[vp->cfg_cap + offsetof(struct vpci_cap, offset)], 0xff, 12);

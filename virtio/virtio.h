@@ -104,6 +104,16 @@ struct virtio_dev_ops {
 	 * joined and no vCPU runs. Finish or drop in-flight work, close files.
 	 */
 	void (*exit)(struct virtio_device *vdev);
+	/*
+	 * irqs_changed - what the transport's queue_irqfd() answers for some
+	 * queue may have changed (MSI-X enabled or disabled, a vector masked,
+	 * unmasked or given a new message, a queue given another vector, a
+	 * reset): ask again for the queues whose interrupts leave lkvm. Runs
+	 * on the vCPU thread of the guest's write before the write completes,
+	 * sometimes with vdev->lock or the PCI lock held: it must take
+	 * neither, nor block for long.
+	 */
+	void (*irqs_changed)(struct virtio_device *vdev);
 };
 
 /*
@@ -123,6 +133,19 @@ struct virtio_transport_ops {
 	void (*signal_queue)(struct virtio_device *vdev, struct virtqueue *vq);
 	/* Configuration-change interrupt (thread-safe). */
 	void (*signal_config)(struct virtio_device *vdev);
+	/*
+	 * queue_irqfd - optional: an eventfd each write of which raises
+	 * @vq's used-buffer interrupt inside KVM without lkvm (KVM_IRQFD,
+	 * Documentation/virt/kvm/api.rst), for a producer such as vhost
+	 * (VHOST_SET_VRING_CALL). Only while that interrupt needs nothing
+	 * of lkvm's: virtio-pci gives the irqfd of the queue's MSI-X vector
+	 * while MSI-X is enabled and the vector valid and unmasked (virtio
+	 * 1.2 section 4.1.5.1.2, PCI 3.0 section 6.8.2). Returns the fd (the
+	 * transport's: do not close it; open until exit), or -1: use
+	 * signal_queue. Thread-safe; the device learns of changes through
+	 * its ops->irqs_changed.
+	 */
+	int (*queue_irqfd)(struct virtio_device *vdev, struct virtqueue *vq);
 	/* Reset the transport's own state (vdev->lock held), e.g. ISR and
 	 * MSI-X vector numbers. */
 	void (*reset)(struct virtio_device *vdev);
@@ -238,6 +261,13 @@ void virtio_dev_end(struct virtio_device *vdev);
  * configuration generation and interrupt the driver.
  */
 void virtio_config_changed(struct virtio_device *vdev);
+
+/*
+ * virtio_irqs_changed - for transports: what queue_irqfd() answers may
+ * have changed; tells the device (ops->irqs_changed) if it cares.
+ * Same context rules as that op.
+ */
+void virtio_irqs_changed(struct virtio_device *vdev);
 
 /* virtio_status - the device status byte. */
 u8 virtio_status(struct virtio_device *vdev);

@@ -12,6 +12,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "hv/kvm.h"
 #include "tests/tap.h"
@@ -61,19 +63,47 @@ static void fb_rx_ready(struct net_backend *be) { nr_rx_ready++; }
 static void fb_set_offload(struct net_backend *be, bool csum) { offload = csum; }
 static void fb_close(struct net_backend *be) { }
 
-/* A back end that moves frames itself (vhost-net's contract). */
+/* A back end that moves frames itself (vhost-net's contract), and can be
+ * told where to signal (VHOST_SET_VRING_CALL): be_call[q]. */
 static int nr_rings_start, nr_rings_stop;
 static u64 rings_features;
+static int be_call[2] = { -1, -1 }, nr_set_call, set_call_fails;
 
 static int fb_rings_start(struct net_backend *be, const struct guest_mem *m, u64 features,
 			  struct virtqueue *rx, struct virtqueue *tx, const int call_fd[2])
 {
 	nr_rings_start++;
 	rings_features = features;
+	be_call[0] = call_fd[0];
+	be_call[1] = call_fd[1];
 	return rx->index == NET_RXQ && tx->index == NET_TXQ && call_fd[0] >= 0 ? 0 : -1;
 }
 
+static int fb_rings_set_call(struct net_backend *be, int q, int fd)
+{
+	if (set_call_fails)
+		return -1;
+	nr_set_call++;
+	be_call[q] = fd;
+	return 0;
+}
+
 static void fb_rings_stop(struct net_backend *be) { nr_rings_stop++; }
+
+/* A transport with an irqfd per queue while direct[q] >= 0 (an unmasked
+ * MSI-X vector), none otherwise (masked, INTx, virtio-mmio). */
+static int direct[NET_NR_QUEUES] = { -1, -1, -1 };
+
+static int t_queue_irqfd(struct virtio_device *d, struct virtqueue *vq)
+{
+	return direct[vq->index];
+}
+
+static const struct virtio_transport_ops tops_irqfd = {
+	.signal_queue = t_signal_queue,
+	.signal_config = t_signal_config,
+	.queue_irqfd = t_queue_irqfd,
+};
 
 static const struct net_backend_ops fb_rings_ops = {
 	.name = "fake-vhost",
@@ -81,6 +111,7 @@ static const struct net_backend_ops fb_rings_ops = {
 	.rx_ready = fb_rx_ready,
 	.set_offload = fb_set_offload,
 	.rings_start = fb_rings_start,
+	.rings_set_call = fb_rings_set_call,
 	.rings_stop = fb_rings_stop,
 	.close = fb_close,
 };
@@ -482,6 +513,105 @@ static void test_rings_backend(void)
 	nd->call_fd[0] = nd->call_fd[1] = -1;
 }
 
+/* The transport's irqfd for a queue changed: tell the device, as it would. */
+static void irqs_changed(void)
+{
+	nd->vdev.ops->irqs_changed(&nd->vdev);
+}
+
+/* A count the back end left in eventfd @fd. */
+static u64 left_in(int fd)
+{
+	u64 n = 0;
+
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? n : 0;
+}
+
+/*
+ * vhost-net's interrupts: the back end signals the transport's irqfd for
+ * each queue while there is one and the relay eventfd otherwise (a masked
+ * vector: its interrupt must become a pending bit), switching as the
+ * transport says; nothing signalled on the relay is lost in a switch.
+ */
+static void test_rings_irqfd(void)
+{
+	int relay[2], irqfd[2];
+	u64 one = 1;
+
+	for (int q = 0; q < 2; q++) {
+		relay[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		irqfd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		nd->call_fd[q] = relay[q];
+	}
+	fb.ops = &fb_rings_ops;
+	nd->vdev.tops = &tops_irqfd;
+	nd->relayed = 0;
+	direct[NET_RXQ] = irqfd[0];
+	direct[NET_TXQ] = irqfd[1];
+	nr_set_call = 0;
+	bring_up(F(MRG_RXBUF));
+	ok(nd->vhost && be_call[0] == irqfd[0] && be_call[1] == irqfd[1] && nr_set_call == 2,
+	   "irqfd: at DRIVER_OK each ring signals its queue's irqfd, not the relay");
+	ok(nd->relayed == 0 && nr_queue_irqs == 0, "... nothing relayed by the device");
+
+	direct[NET_RXQ] = -1;		/* the driver masks the receive vector */
+	irqs_changed();
+	ok(be_call[0] == relay[0] && be_call[1] == irqfd[1],
+	   "rx vector masked: the receive ring signals the relay (the pending bit), transmit keeps its irqfd");
+	nr_set_call = 0;
+	irqs_changed();
+	ok(nr_set_call == 0, "... asked again with nothing changed: no VHOST_SET_VRING_CALL");
+
+	/* while masked, the back end signals the relay twice; the I/O thread
+	 * has not read it yet when the vector is unmasked */
+	ok(write(relay[0], &one, sizeof(one)) == sizeof(one) &&
+	   write(relay[0], &one, sizeof(one)) == sizeof(one), "(the relay counts two signals)");
+	direct[NET_RXQ] = irqfd[0];
+	irqs_changed();
+	ok(be_call[0] == irqfd[0] && nr_queue_irqs == 1 && nd->relayed == 1 && !left_in(relay[0]),
+	   "unmasked: back on the irqfd, and what the relay held is delivered once");
+	direct[NET_RXQ] = -1;
+	irqs_changed();
+	direct[NET_RXQ] = irqfd[0];
+	irqs_changed();
+	ok(be_call[0] == irqfd[0] && nr_queue_irqs == 1 && nd->relayed == 1,
+	   "masked and unmasked again with the relay empty: no extra interrupt");
+
+	direct[NET_TXQ] = -1;		/* MSI-X disabled: INTx */
+	direct[NET_RXQ] = -1;
+	set_call_fails = 1;
+	irqs_changed();
+	ok(be_call[0] == irqfd[0] && be_call[1] == irqfd[1],
+	   "a back end that cannot switch keeps what it had");
+	set_call_fails = 0;
+	irqs_changed();
+	ok(be_call[0] == relay[0] && be_call[1] == relay[1], "MSI-X disabled: both rings on the relay");
+
+	nr_set_call = 0;
+	direct[NET_RXQ] = irqfd[0];
+	pthread_mutex_lock(&nd->vdev.lock);
+	virtio_set_status_locked(&nd->vdev, 0);
+	pthread_mutex_unlock(&nd->vdev.lock);
+	irqs_changed();
+	ok(!nd->vhost && nr_set_call == 0, "after a reset the back end's signals are left alone");
+
+	nd->vdev.tops = &tops;		/* no queue_irqfd: virtio-mmio */
+	bring_up(0);
+	ok(nd->vhost && be_call[0] == relay[0] && be_call[1] == relay[1] && nr_set_call == 0,
+	   "a transport without irqfds: the rings signal the relay");
+	pthread_mutex_lock(&nd->vdev.lock);
+	virtio_set_status_locked(&nd->vdev, 0);
+	pthread_mutex_unlock(&nd->vdev.lock);
+
+	fb.ops = &fb_ops;
+	direct[NET_RXQ] = direct[NET_TXQ] = -1;
+	for (int q = 0; q < 2; q++) {
+		close(relay[q]);
+		close(irqfd[q]);
+		nd->call_fd[q] = -1;
+	}
+}
+
 int main(void)
 {
 	log_level = LOG_ERROR;	/* the hostile cases warn by design */
@@ -499,5 +629,6 @@ int main(void)
 	test_rx();
 	test_ctrl();
 	test_rings_backend();
+	test_rings_irqfd();
 	return done_testing();
 }

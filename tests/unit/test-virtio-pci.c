@@ -48,7 +48,17 @@ static void echo_notify(struct virtio_device *vdev, struct virtqueue *vq)
 	free(e);
 }
 
-static const struct virtio_dev_ops echo_ops = { .queue_notify = echo_notify };
+static int nr_irqs_changed;
+
+static void count_irqs_changed(struct virtio_device *vdev)
+{
+	nr_irqs_changed++;
+}
+
+static const struct virtio_dev_ops echo_ops = {
+	.queue_notify = echo_notify,
+	.irqs_changed = count_irqs_changed,
+};
 
 /* ---- config space and BAR accessors -------------------------------------- */
 
@@ -225,13 +235,19 @@ static void test_msix(void)
 	mwr(table + 16 * 1, 0xfee00000, 4);
 	mwr(table + 16 * 1 + 8, 0x41, 4);
 	ok(mrd(table + 16, 4) == 0xfee00000 && mrd(table + 24, 4) == 0x41, "table entry reads back");
+	nr_irqs_changed = 0;
 	mwr(table + 16 * 1 + 12, 0, 4);		/* unmask vector 1 */
+	ok(nr_irqs_changed == 1, "unmasking a vector tells the device its irqfds may have changed");
 	cfg_write(msix_cap + 2, 0xc000, 2);	/* enable + function mask */
 	is_int(cfg_read(msix_cap + 2, 2), 0xc002, "Enable and Function Mask written");
+	ok(nr_irqs_changed == 2, "... and so does enabling MSI-X");
 
 	mwr(common + 0x16, 0, 2);
 	ok(mrd(common + 0x1a, 2) == 0xffff, "queue 0 vector reset to NO_VECTOR");
 	mwr(common + 0x1a, 1, 2);
+	ok(nr_irqs_changed == 3, "... and giving a queue a vector");
+	ok(dev.tops->queue_irqfd && dev.tops->queue_irqfd(&dev, &dev.vqs[0]) == -1,
+	   "queue_irqfd: none while the vector is behind the Function Mask");
 	set_desc(0, BUF_GPA, 8, VIRTQ_DESC_F_WRITE, 0);
 	publish(0);
 	mwr(notify, 0, 2);
@@ -239,8 +255,11 @@ static void test_msix(void)
 	is_int(mrd(isr, 1), 0, "with MSI-X on, no INTx queue bit");
 	cfg_write(msix_cap + 2, 0x8000, 2);	/* unmask the function */
 	is_int(mrd(pba, 8), 0, "function unmasked: the pending vector was sent");
+	ok(nr_irqs_changed == 4 && dev.tops->queue_irqfd(&dev, &dev.vqs[0]) == -1,
+	   "... the device told; still no irqfd: KVM cannot route here, interrupts stay lkvm's");
 
 	mwr(table + 16 * 1 + 12, 1, 4);		/* mask vector 1 only */
+	is_int(nr_irqs_changed, 5, "masking a vector tells the device");
 	publish(0);
 	mwr(notify, 0, 2);
 	ok(WAIT_FOR(mrd(pba, 8) == 2), "vector masked: pending again");
