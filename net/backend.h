@@ -102,4 +102,11 @@ struct net_backend *net_slirp_open(const struct net_opts *o, int index, net_rx_f
 struct net_backend *net_tap_open(const struct net_opts *o, int index, net_rx_fn rx,
 				 void *opaque);
 
+/*
+ * net_slirp_load - dlopen libslirp once (net/slirp.c); net_slirp_open()
+ * needs it. Returns NULL when it is loaded, else why it is not
+ * (dlerror()'s text), kept for the process's life.
+ */
+const char *net_slirp_load(void);
+
 #endif

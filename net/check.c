@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hv/config.h"
+#include "net/backend.h"
 #include "net/check.h"
 #include "net/opts.h"
 #include "util/log.h"
@@ -60,11 +61,18 @@ static int check_fwd(int nic, const struct net_fwd *f)
 
 int net_check_inputs(const struct vm_config *cfg)
 {
-	bool said_cap = false;
+	bool said_cap = false, said_slirp = false;
 	int bad = 0;
 
 	for (int i = 0; i < cfg->nr_nets; i++) {
 		const struct net_opts *o = cfg->nets[i];
+		const char *why;
+
+		if (o->mode == NET_USER && !said_slirp && (why = net_slirp_load())) {
+			pr_err("-n user: %s: install libslirp0, or use -n tap or -n none", why);
+			said_slirp = true;
+			bad++;
+		}
 
 		for (int k = 0; k < o->nr_fwds; k++)
 			bad += check_fwd(i, &o->fwds[k]) < 0;

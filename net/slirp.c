@@ -11,6 +11,10 @@
  * device's I/O thread hands guest frames to slirp_input(). libslirp is not
  * thread-safe, so every call into it holds sb->lock (and so does every
  * frame it gives back, through send_packet). Source: libslirp.h.
+ *
+ * libslirp (and GLib under it) is opened with dlopen() by the first run
+ * that has a -n user NIC (net_check_inputs() asks, before /dev/kvm), so
+ * runs without one do not pay for loading them.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,9 +29,47 @@
 #include <slirp/libslirp.h>
 
 #include "net/backend.h"
+#include "util/dl.h"
 #include "util/log.h"
+#include "util/util.h"
+
+#ifndef SLIRP_SONAME
+#define SLIRP_SONAME	"libslirp.so.0"
+#endif
 
 #define SB_FRAME_MAX	(65536 + 64)
+
+/* libslirp's functions, from dl_load(); loaded once for all NICs. */
+static struct {
+	__typeof__(slirp_new) *new_;
+	__typeof__(slirp_cleanup) *cleanup;
+	__typeof__(slirp_input) *input;
+	__typeof__(slirp_pollfds_fill) *pollfds_fill;
+	__typeof__(slirp_pollfds_poll) *pollfds_poll;
+	__typeof__(slirp_add_hostfwd) *add_hostfwd;
+	char error[192];	/* empty: loaded */
+} sl;
+static pthread_once_t sl_once = PTHREAD_ONCE_INIT;
+
+static void sl_load(void)
+{
+	const struct dl_sym syms[] = {
+		{ "slirp_new", (void **)&sl.new_ },
+		{ "slirp_cleanup", (void **)&sl.cleanup },
+		{ "slirp_input", (void **)&sl.input },
+		{ "slirp_pollfds_fill", (void **)&sl.pollfds_fill },
+		{ "slirp_pollfds_poll", (void **)&sl.pollfds_poll },
+		{ "slirp_add_hostfwd", (void **)&sl.add_hostfwd },
+	};
+
+	dl_load(SLIRP_SONAME, syms, ARRAY_SIZE(syms), sl.error, sizeof(sl.error));
+}
+
+const char *net_slirp_load(void)
+{
+	pthread_once(&sl_once, sl_load);
+	return sl.error[0] ? sl.error : NULL;
+}
 #define SB_POLL_MAX_MS	1000
 
 /* A libslirp timer: @cb(@cb_opaque) at @expire_ms on the monotonic clock. */
@@ -216,7 +258,7 @@ static void *slirp_thread(void *arg)
 		}
 		sb->nr_pfds = 0;
 		add_poll(sb->wake_fd, SLIRP_POLL_IN, sb);
-		slirp_pollfds_fill(sb->slirp, &timeout, add_poll, sb);
+		sl.pollfds_fill(sb->slirp, &timeout, add_poll, sb);
 		timeout = run_timers(sb, timeout);
 		pthread_mutex_unlock(&sb->lock);
 
@@ -230,7 +272,7 @@ static void *slirp_thread(void *arg)
 				pr_warn_once("%s: eventfd: %s", sb->be.desc, strerror(errno));
 		}
 		pthread_mutex_lock(&sb->lock);
-		slirp_pollfds_poll(sb->slirp, n < 0, get_revents, sb);
+		sl.pollfds_poll(sb->slirp, n < 0, get_revents, sb);
 		run_timers(sb, 0);
 		pthread_mutex_unlock(&sb->lock);
 	}
@@ -253,7 +295,7 @@ static int sb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 		memcpy(sb->txbuf + len, iov[i].iov_base, iov[i].iov_len);
 		len += iov[i].iov_len;
 	}
-	slirp_input(sb->slirp, sb->txbuf, (int)len);
+	sl.input(sb->slirp, sb->txbuf, (int)len);
 	pthread_mutex_unlock(&sb->lock);
 	wake(sb);		/* new connections: poll their sockets */
 	return 0;
@@ -272,7 +314,7 @@ static void sb_close(struct net_backend *be)
 	if (sb->started)
 		pthread_join(sb->tid, NULL);
 	if (sb->slirp)
-		slirp_cleanup(sb->slirp);
+		sl.cleanup(sb->slirp);
 	while (sb->timers) {
 		struct sb_timer *t = sb->timers;
 
@@ -316,8 +358,14 @@ struct net_backend *net_slirp_open(const struct net_opts *o, int index, net_rx_f
 		.if_mru = 1500,
 	};
 	char addr[INET_ADDRSTRLEN], gaddr[INET_ADDRSTRLEN];
+	const char *why = net_slirp_load();
 	int err;
 
+	if (why) {
+		pr_err("network %d (user): %s: install libslirp0, or use -n tap or -n none", index, why);
+		free(sb);
+		return NULL;
+	}
 	sb->be.ops = &slirp_ops;
 	sb->be.rx = rx;
 	sb->be.rx_opaque = opaque;
@@ -329,7 +377,7 @@ struct net_backend *net_slirp_open(const struct net_opts *o, int index, net_rx_f
 		free(sb);
 		return NULL;
 	}
-	sb->slirp = slirp_new(&c, &slirp_cbs, sb);
+	sb->slirp = sl.new_(&c, &slirp_cbs, sb);
 	if (!sb->slirp) {
 		pr_err("%s: libslirp could not start", sb->be.desc);
 		sb_close(&sb->be);
@@ -341,7 +389,7 @@ struct net_backend *net_slirp_open(const struct net_opts *o, int index, net_rx_f
 		inet_ntop(AF_INET, &f->host_addr, addr, sizeof(addr));
 		inet_ntop(AF_INET, &f->guest_addr, gaddr, sizeof(gaddr));
 		errno = 0;
-		if (slirp_add_hostfwd(sb->slirp, f->udp, f->host_addr, f->host_port,
+		if (sl.add_hostfwd(sb->slirp, f->udp, f->host_addr, f->host_port,
 				      f->guest_addr, f->guest_port) < 0) {
 			pr_err("%s: hostfwd=%s:%s:%u-%s:%u: cannot listen on %s port %u%s%s",
 			       sb->be.desc, f->udp ? "udp" : "tcp", addr, f->host_port, gaddr,

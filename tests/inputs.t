@@ -123,6 +123,17 @@ run_nokvm -k "$VML"
 	grep -q 'scripts/nested-kvm -- COMMAND' "$TMP/err"
 check $? "good kernel, no KVM device: the KVM line, with scripts/nested-kvm"
 
+# libslirp is opened only for a -n user NIC (the default for a Linux
+# kernel), and before /dev/kvm: a broken one is named with what to do
+mkdir -p "$TMP/badlib" && : > "$TMP/badlib/libslirp.so.0"
+LD_LIBRARY_PATH="$TMP/badlib" run_nokvm -k "$VML"
+[ "$rc" = 120 ] && [ "$(errs)" = 1 ] && grep -q -- "-n user: .*libslirp.so.0.*install libslirp0, or use -n tap or -n none" "$TMP/err" &&
+	! grep -q "$NOKVM" "$TMP/err"
+check $? "libslirp cannot be loaded: one -n user line naming it, before the KVM check"
+LD_LIBRARY_PATH="$TMP/badlib" run_nokvm -k "$VML" -n none
+[ "$rc" = 120 ] && [ "$(errs)" = 1 ] && grep -q "$NOKVM does not exist" "$TMP/err"
+check $? "... -n none does not load it: the KVM line only"
+
 # -m: the valid range, and what the user typed
 for m in 0 99999999G 3M 2T; do
 	run_nokvm -k "$VML" -m "$m"

@@ -5,11 +5,12 @@
  * dlopen(3). The soname comes from the build (CAPSTONE_SONAME).
  */
 #include <capstone/capstone.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 
 #include "hv/x86/disasm.h"
+#include "util/dl.h"
+#include "util/util.h"
 
 #ifndef CAPSTONE_SONAME
 #define CAPSTONE_SONAME "libcapstone.so"
@@ -20,24 +21,20 @@ static struct {
 	size_t (*disasm)(csh, const uint8_t *, size_t, uint64_t, size_t, cs_insn **);
 	void (*free)(cs_insn *, size_t);
 	cs_err (*close)(csh *);
-	const char *error;
+	char error[160];	/* empty: loaded */
 } cs;
 static pthread_once_t cs_once = PTHREAD_ONCE_INIT;
 
 static void cs_load(void)
 {
-	void *h = dlopen(CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const struct dl_sym syms[] = {
+		{ "cs_open", (void **)&cs.open }, { "cs_disasm", (void **)&cs.disasm },
+		{ "cs_free", (void **)&cs.free }, { "cs_close", (void **)&cs.close },
+	};
+	char why[128];
 
-	if (!h) {
-		cs.error = "capstone (" CAPSTONE_SONAME ") not loadable";
-		return;
-	}
-	*(void **)&cs.open = dlsym(h, "cs_open");
-	*(void **)&cs.disasm = dlsym(h, "cs_disasm");
-	*(void **)&cs.free = dlsym(h, "cs_free");
-	*(void **)&cs.close = dlsym(h, "cs_close");
-	if (!cs.open || !cs.disasm || !cs.free || !cs.close)
-		cs.error = "capstone (" CAPSTONE_SONAME ") lacks cs_disasm";
+	if (dl_load(CAPSTONE_SONAME, syms, ARRAY_SIZE(syms), why, sizeof(why)) < 0)
+		snprintf(cs.error, sizeof(cs.error), "capstone not loadable: %s", why);
 }
 
 int x86_disasm_one(const uint8_t *bytes, size_t len, uint64_t rip, int bits,
@@ -49,7 +46,7 @@ int x86_disasm_one(const uint8_t *bytes, size_t len, uint64_t rip, int bits,
 	int ret = 0;
 
 	pthread_once(&cs_once, cs_load);
-	if (cs.error) {
+	if (cs.error[0]) {
 		snprintf(out, size, "(%s)", cs.error);
 		return -1;
 	}
