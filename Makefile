@@ -33,6 +33,7 @@ libdir = $(prefix)/lib/lkvm
 mandir = $(prefix)/share/man/man1
 docdir = $(prefix)/share/doc/lkvm
 OUT := $(patsubst %/,%,$(O))
+comma := ,
 
 ifeq ($(V),1)
 Q =
@@ -49,21 +50,28 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -pthread -MMD -MP
 CFLAGS += $(SAN_FLAGS)
 LDFLAGS += $(SAN_FLAGS)
-LDLIBS += -lelf -lz -llzma -lzstd -llz4 -lbz2 -pthread
+# Libraries lkvm always needs are linked from their static archives (the
+# Debian -dev packages ship them): each shared library costs every lkvm
+# process its loading and relocation at exec, the biggest part of a short
+# run's start-up on hosts where page faults are dear (bench/start). `make
+# STATIC_LIBS=` links them all shared.
+STATIC_LIBS ?= bpf tracefs traceevent elf json-c uring ncursesw tinfo zstd lzma lz4 bz2 z
+LINK_LIBS := bpf tracefs traceevent elf json-c uring ncursesw tinfo zstd lzma lz4 bz2 z
+LDLIBS += $(if $(STATIC_LIBS),-Wl$(comma)-Bstatic $(addprefix -l,$(filter $(STATIC_LIBS),$(LINK_LIBS))) -Wl$(comma)-Bdynamic) \
+	$(addprefix -l,$(filter-out $(STATIC_LIBS),$(LINK_LIBS))) -pthread
 # Capstone is dlopen()ed by debug dumps only (hv/x86/disasm.c): linked, its
 # relocations were most of lkvm's start-up. Its unit test links it.
 CAPSTONE_SONAME := $(shell objdump -p $$($(CC) -print-file-name=libcapstone.so) 2>/dev/null | sed -n 's/^ *SONAME *//p')
 $(OUT)/hv/x86/disasm.o: CPPFLAGS += $(if $(CAPSTONE_SONAME),-DCAPSTONE_SONAME='"$(CAPSTONE_SONAME)"')
 $(OUT)/tests/unit/test-emulate: LDLIBS += -lcapstone
-# virtio-blk's disk I/O (disk/uring.c).
-LDLIBS += -luring
-# virtio-net's user networking (net/slirp.c).
-LDLIBS += -lslirp
-# lkvm features: JSON reports and --diff (json-c).
-LDLIBS += -ljson-c
-# lkvm stat: libbpf, libtraceevent/libtracefs (event formats), ncurses (top).
+# LINK_LIBS: libelf and the decompressors (boot loaders), liburing (disk
+# I/O), json-c (lkvm features), libbpf, libtracefs and libtraceevent (lkvm
+# stat), ncurses (lkvm stat top).
 CPPFLAGS += -I/usr/include/tracefs -I/usr/include/traceevent
-LDLIBS += -lbpf -ltracefs -ltraceevent -lncursesw -ltinfo
+# libslirp (-n user, net/slirp.c) is dlopen()ed when a run has such a NIC:
+# with GLib under it, it was half of what lkvm's exec loaded.
+SLIRP_SONAME := $(shell objdump -p $$($(CC) -print-file-name=libslirp.so) 2>/dev/null | sed -n 's/^ *SONAME *//p')
+$(OUT)/net/slirp.o: CPPFLAGS += $(if $(SLIRP_SONAME),-DSLIRP_SONAME='"$(SLIRP_SONAME)"')
 
 # Newer KVM ABI: install the tree's uapi headers and put them first.
 ifneq ($(KERNEL_DIR),)

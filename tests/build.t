@@ -17,6 +17,18 @@ ok $? "make O=DIR V=1 builds out of tree"
 ok $? "lkvm and its objects are in O=DIR"
 grep -q -- "-Wall -Wextra -Werror" "$TMP/v1.log"
 ok $? "V=1 shows the full compiler command lines"
+# the libraries lkvm always needs come from their static archives, and
+# libslirp is dlopen()ed: exec loads libc only (start-up, bench/start);
+# the dynamic loader itself is loaded for every program anyway
+needed=$(readelf -d "$TMP/o/lkvm" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -v '^ld-linux' | tr '\n' ' ')
+[ "$needed" = "libc.so.6 " ]
+ok $? "lkvm needs only libc.so.6 at exec (got: $needed)"
+rm -f "$TMP/o/lkvm"
+make --no-print-directory -C "$SRC" O="$TMP/o" STATIC_LIBS= "$TMP/o/lkvm" >"$TMP/dyn.log" 2>&1 &&
+	readelf -d "$TMP/o/lkvm" | grep -q "NEEDED.*libbpf.so" && ! readelf -d "$TMP/o/lkvm" | grep -q "NEEDED.*libslirp"
+ok $? "make STATIC_LIBS= links the libraries shared (still no libslirp)"
+rm -f "$TMP/o/lkvm"
+make --no-print-directory -C "$SRC" O="$TMP/o" "$TMP/o/lkvm" >>"$TMP/dyn.log" 2>&1
 
 make -s -C "$SRC" O="$TMP/o" install prefix="$TMP/prefix" >/dev/null 2>&1
 ok $? "make install prefix=DIR"
