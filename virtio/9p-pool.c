@@ -41,17 +41,25 @@ void p9_pool_init(struct p9_pool *p, struct virtqueue *vq, struct p9_server *srv
 	}
 }
 
-/* Must @r wait for a request popped before it that is still in flight? */
+/* Does @q, in flight, hold @r back (9p-pool.h)? */
+static bool holds_back(const struct p9_req *q, const struct p9_req *r)
+{
+	if (q->seq >= r->seq)
+		return false;
+	return q->type == P9_TVERSION || r->type == P9_TVERSION ||
+	       (r->flush && q->tag == r->oldtag);
+}
+
+/* Must @r wait for a request popped before it that is still in flight,
+ * with a worker or queued for one (all workers busy)? */
 static bool must_wait(const struct p9_pool *p, const struct p9_req *r)
 {
-	for (const struct p9_req *q = p->running; q; q = q->next) {
-		if (q->seq >= r->seq)
-			continue;
-		if (q->type == P9_TVERSION || r->type == P9_TVERSION)
+	for (const struct p9_req *q = p->running; q; q = q->next)
+		if (holds_back(q, r))
 			return true;
-		if (r->flush && q->tag == r->oldtag)
+	for (const struct p9_req *q = p->head; q; q = q->next)
+		if (holds_back(q, r))
 			return true;
-	}
 	return false;
 }
 
