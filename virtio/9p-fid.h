@@ -37,6 +37,8 @@ struct p9_fid {
 	int fd;
 	int open_fd;			/* -1 until Tlopen / Tlcreate, then fixed */
 	int open_flags;			/* the flags open_fd was opened with */
+	bool open_local;		/* open_fd is a regular file or directory: its I/O
+					 * waits on no other party (virtio/9p-server.h) */
 	int dir_fd;
 	char *name;
 	dev_t dir_dev;			/* identity of dir_fd's directory, for renames */

@@ -73,6 +73,7 @@ int p9_op_lopen(struct p9_ctx *c)
 	}
 	f->open_fd = fd;
 	f->open_flags = flags;
+	f->open_local = S_ISREG(st.st_mode) || S_ISDIR(st.st_mode);
 	p9_qid_of(c->s, &st, &q);
 	p9_put_qid(c->r, &q);
 	p9_put_u32(c->r, 0);	/* iounit: msize - 24, the client's default */
@@ -121,6 +122,7 @@ int p9_op_lcreate(struct p9_ctx *c)
 	f->name = xstrdup(m->name);
 	f->open_fd = fd;
 	f->open_flags = flags;
+	f->open_local = S_ISREG(st.st_mode);
 	f->qtype = P9_QTFILE;
 	p9_qid_of(c->s, &st, &q);
 	p9_put_qid(c->r, &q);

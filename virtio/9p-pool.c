@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-9p's worker threads (virtio/9p-pool.h): the I/O thread pops
- * chains into request slots, answers metadata requests itself and queues
+ * chains into request slots, answers metadata requests (and a data
+ * request that is alone, on a local file) itself and queues the other
  * data requests in pop order; workers take them in that order. Either
  * waits where 9P orders a request after earlier ones (Tflush, Tversion),
  * runs the server and pushes the reply. Sources:
@@ -23,6 +24,7 @@ struct p9_req {
 	u16 tag;
 	bool flush;			/* a Tflush with an oldtag */
 	u16 oldtag;
+	u32 fid;			/* a data request's fid, if the chain has one */
 	struct p9_req *next;		/* in idle, the queue, or running */
 };
 
@@ -41,17 +43,25 @@ void p9_pool_init(struct p9_pool *p, struct virtqueue *vq, struct p9_server *srv
 	}
 }
 
-/* Must @r wait for a request popped before it that is still in flight? */
+/* Does @q, in flight, hold @r back (9p-pool.h)? */
+static bool holds_back(const struct p9_req *q, const struct p9_req *r)
+{
+	if (q->seq >= r->seq)
+		return false;
+	return q->type == P9_TVERSION || r->type == P9_TVERSION ||
+	       (r->flush && q->tag == r->oldtag);
+}
+
+/* Must @r wait for a request popped before it that is still in flight,
+ * with a worker or queued for one (all workers busy)? */
 static bool must_wait(const struct p9_pool *p, const struct p9_req *r)
 {
-	for (const struct p9_req *q = p->running; q; q = q->next) {
-		if (q->seq >= r->seq)
-			continue;
-		if (q->type == P9_TVERSION || r->type == P9_TVERSION)
+	for (const struct p9_req *q = p->running; q; q = q->next)
+		if (holds_back(q, r))
 			return true;
-		if (r->flush && q->tag == r->oldtag)
+	for (const struct p9_req *q = p->head; q; q = q->next)
+		if (holds_back(q, r))
 			return true;
-	}
 	return false;
 }
 
@@ -157,65 +167,131 @@ static void put_idle(struct p9_pool *p, struct p9_req *r)
 	pthread_mutex_unlock(&p->lock);
 }
 
-void p9_pool_serve(struct p9_pool *p)
+/*
+ * Pop the next chain into a free slot and note what the pool needs of
+ * its header; it takes its place in pop order now. Returns the slot, or
+ * NULL with *@more true when chains may be left in the ring (no free
+ * slot: a finishing request kicks the queue) and false when the ring is
+ * empty or the device failed.
+ */
+static struct p9_req *pop_req(struct p9_pool *p, bool *more)
 {
 	struct virtqueue *vq = p->vq;
+	/* size[4] type[1] tag[2], then Tflush's oldtag[2] or the data
+	 * requests' fid[4] */
+	u8 hdr[P9_HDR_BYTES + 4] = { 0 };
+	struct virtq_elem *e;
+	struct p9_req *r;
+	size_t n;
+
+	*more = false;
+	pthread_mutex_lock(&p->lock);
+	r = p->idle;
+	if (r)
+		p->idle = r->next;
+	else
+		p->starved = *more = true;
+	pthread_mutex_unlock(&p->lock);
+	if (!r)
+		return NULL;
+	if (!r->elem)
+		r->elem = virtq_elem_alloc(vq);
+	e = r->elem;
+	if (virtq_pop(vq, e) != 1) {
+		put_idle(p, r);
+		return NULL;
+	}
+	if (e->out_len < P9_HDR_BYTES || e->in_len < P9_RLERROR_BYTES) {
+		virtio_dev_fail(vq->vdev, vq, "request %u: %llu readable, %llu writable bytes: too short for a 9P message and its answer",
+				e->head, (unsigned long long)e->out_len,
+				(unsigned long long)e->in_len);
+		put_idle(p, r);
+		return NULL;
+	}
+	/* the pool's own copy: the server reads the chain again */
+	n = virtq_elem_from_guest(e, 0, hdr, sizeof(hdr));
+	r->type = hdr[4];
+	r->tag = hdr[5] | hdr[6] << 8;
+	r->flush = r->type == P9_TFLUSH && n >= P9_HDR_BYTES + 2;
+	r->oldtag = hdr[7] | hdr[8] << 8;
+	r->fid = n == sizeof(hdr) ? hdr[7] | hdr[8] << 8 | hdr[9] << 16 | (u32)hdr[10] << 24 :
+				    P9_NOFID;
+	r->next = NULL;
+	pthread_mutex_lock(&p->lock);
+	r->seq = p->next_seq++;
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+/* Answer @r on the calling thread (the I/O thread). */
+static void run_here(struct p9_pool *p, struct p9_req *r)
+{
+	pthread_mutex_lock(&p->lock);
+	r->next = p->running;
+	p->running = r;
+	run_locked(p, r);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Queue data request @r for the workers. */
+static void hand_over(struct p9_pool *p, struct p9_req *r)
+{
+	__atomic_fetch_add(&p->srv->stats.io_worker, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&p->lock);
+	if (p->tail)
+		p->tail->next = r;
+	else
+		p->head = r;
+	p->tail = r;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Is no request in flight: none with a worker, none queued for one? */
+static bool idle(struct p9_pool *p)
+{
+	bool none;
+
+	pthread_mutex_lock(&p->lock);
+	none = !p->running && !p->head;
+	pthread_mutex_unlock(&p->lock);
+	return none;
+}
+
+void p9_pool_serve(struct p9_pool *p)
+{
+	struct p9_req *r, *next;
+	bool more, busy = false;
 
 	if (!p->nr_threads && start(p) < 0) {
-		virtio_dev_fail(vq->vdev, vq, "cannot start its worker threads");
+		virtio_dev_fail(p->vq->vdev, p->vq, "cannot start its worker threads");
 		return;
 	}
-	for (;;) {
-		struct virtq_elem *e;
-		struct p9_req *r;
-		u8 hdr[P9_HDR_BYTES + 2] = { 0 };
-		size_t n;
-
-		pthread_mutex_lock(&p->lock);
-		r = p->idle;
-		if (r)
-			p->idle = r->next;
-		else
-			p->starved = true;	/* a finishing worker kicks the queue */
-		pthread_mutex_unlock(&p->lock);
-		if (!r)
-			return;
-		if (!r->elem)
-			r->elem = virtq_elem_alloc(vq);
-		e = r->elem;
-		if (virtq_pop(vq, e) != 1) {
-			put_idle(p, r);
-			return;
-		}
-		if (e->out_len < P9_HDR_BYTES || e->in_len < P9_RLERROR_BYTES) {
-			virtio_dev_fail(vq->vdev, vq, "request %u: %llu readable, %llu writable bytes: too short for a 9P message and its answer",
-					e->head, (unsigned long long)e->out_len,
-					(unsigned long long)e->in_len);
-			put_idle(p, r);
-			return;
-		}
-		/* the pool's own copy: the server reads the chain again */
-		n = virtq_elem_from_guest(e, 0, hdr, sizeof(hdr));
-		r->type = hdr[4];
-		r->tag = hdr[5] | hdr[6] << 8;
-		r->flush = r->type == P9_TFLUSH && n == sizeof(hdr);
-		r->oldtag = hdr[7] | hdr[8] << 8;
-		r->next = NULL;
-		pthread_mutex_lock(&p->lock);
-		r->seq = p->next_seq++;
+	/*
+	 * One chain ahead: a data request is answered here only when no
+	 * other chain is in flight or in the ring behind it, and on a file
+	 * whose I/O waits on no other party (p9_server_io_local), so it
+	 * delays nothing that a worker would have run beside it but what
+	 * the guest sends while it runs. A chain found right after such an
+	 * answer (@busy) came in meanwhile: the guest has more than one
+	 * request going, so the next data request goes to a worker.
+	 */
+	for (r = pop_req(p, &more); r; r = next) {
+		next = pop_req(p, &more);
 		if (!p9_server_may_wait(r->type)) {
-			r->next = p->running;
-			p->running = r;
-			run_locked(p, r);
-		} else {
-			if (p->tail)
-				p->tail->next = r;
-			else
-				p->head = r;
-			p->tail = r;
-			pthread_cond_signal(&p->work);
+			run_here(p, r);
+			continue;
 		}
-		pthread_mutex_unlock(&p->lock);
+		if (next || more || busy || !idle(p) ||
+		    !p9_server_io_local(p->srv, r->type, r->fid)) {
+			busy = false;
+			hand_over(p, r);
+			continue;
+		}
+		__atomic_fetch_add(&p->srv->stats.io_inline, 1, __ATOMIC_RELAXED);
+		run_here(p, r);
+		next = pop_req(p, &more);
+		busy = next != NULL;
 	}
 }
 

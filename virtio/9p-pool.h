@@ -11,6 +11,17 @@
  * to another thread. virtq_push() and virtq_notify() take the queue's
  * lock (virtio/virtq.h), so both call them directly, in any order.
  *
+ * A data request is answered on the I/O thread as well when it is alone
+ * (one guest stream: nothing with a worker or queued, no chain behind it
+ * in the ring, and none arrived while the I/O thread last answered one)
+ * and its file cannot make it wait on another party
+ * (p9_server_io_local: a regular file, directory or xattr buffer, not
+ * Tfsync). It then waits only on the host file system, as metadata
+ * requests already do, and the stream skips a thread wake-up per
+ * request. A FIFO, socket or device still goes to a worker, so a read
+ * left waiting there stops nothing; chains the guest sends while the
+ * I/O thread answers one wait until it ends, then go to the workers.
+ *
  * What 9P asks of the order of replies is kept:
  *  - Tflush(oldtag) is answered only once the reply to every earlier
  *    request with tag oldtag is in the used ring (flush(5): the client
@@ -65,9 +76,11 @@ void p9_pool_init(struct p9_pool *p, struct virtqueue *vq, struct p9_server *srv
 /*
  * p9_pool_serve - on the device's I/O thread (queue_notify): start the
  * workers if they are not running, then pop every available chain and
- * queue it for them. A chain that cannot carry a 9P message and an
- * Rlerror (fewer than 7 readable or 11 writable bytes) puts the device in
- * DEVICE_NEEDS_RESET (virtio_dev_fail), as a malformed chain does.
+ * answer it or queue it for them (see above), counting the data requests
+ * each way in the server's stats (io_inline, io_worker). A chain that
+ * cannot carry a 9P message and an Rlerror (fewer than 7 readable or 11
+ * writable bytes) puts the device in DEVICE_NEEDS_RESET
+ * (virtio_dev_fail), as a malformed chain does.
  */
 void p9_pool_serve(struct p9_pool *p);
 
@@ -83,8 +96,8 @@ void p9_pool_exit(struct p9_pool *p);
 
 /*
  * p9_pool_test_hook - unit tests only (NULL otherwise): called by a
- * worker with each chain just before the server handles it, e.g. to hold
- * one request back while others complete.
+ * worker, or the I/O thread, with each chain just before the server
+ * handles it, e.g. to hold one request back while others complete.
  */
 extern void (*p9_pool_test_hook)(const struct virtq_elem *e);
 

@@ -446,6 +446,21 @@ bool p9_server_may_wait(u8 type)
 	return type == P9_TREAD || type == P9_TWRITE || type == P9_TREADDIR || type == P9_TFSYNC;
 }
 
+bool p9_server_io_local(struct p9_server *s, u8 type, u32 fid)
+{
+	struct p9_fid *f;
+	bool local = false;
+
+	if (type != P9_TREAD && type != P9_TWRITE && type != P9_TREADDIR)
+		return false;
+	pthread_rwlock_rdlock(&s->lock);
+	f = p9_fid_get(&s->fids, fid);
+	if (f)
+		local = f->xattr || (f->open_fd >= 0 && f->open_local);
+	pthread_rwlock_unlock(&s->lock);
+	return local;
+}
+
 static enum p9_lock_mode p9_lock_mode(u8 type)
 {
 	if (p9_server_may_wait(type))

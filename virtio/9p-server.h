@@ -24,9 +24,15 @@
 #define P9_MIN_MSIZE	4096		/* smallest: room for a path and a qid list */
 #define P9_VERSION_L	"9P2000.L"
 
-/* Operation counters, for the device's exit report (updated atomically). */
+/*
+ * Operation counters, for the device's exit report (updated atomically).
+ * @io_inline and @io_worker count the data requests (p9_server_may_wait)
+ * the device answered on its I/O thread and those it handed to a worker
+ * (virtio/9p-pool.h); the server itself leaves them alone.
+ */
 struct p9_stats {
 	u64 requests, errors, bytes_read, bytes_written;
+	u64 io_inline, io_worker;
 };
 
 struct p9_scratch;
@@ -74,6 +80,18 @@ void p9_server_exit(struct p9_server *s);
  * the device hands them to its worker threads (virtio/9p-pool.h).
  */
 bool p9_server_may_wait(u8 type);
+
+/*
+ * p9_server_io_local - may a data request of @type (p9_server_may_wait)
+ * on fid @fid be answered without the risk of waiting on another party?
+ * True for a Tread, Twrite or Treaddir on a fid opened on a regular file
+ * or directory, or on an xattr fid (a buffer), so the wait is the host
+ * file system's own, as for any metadata request; false for Tfsync (it
+ * waits for the disk), a FIFO, socket or device (a writer, a peer, the
+ * hardware), and an unknown or unopened fid. Takes the server lock
+ * shared; the answer holds while no request changes the fid.
+ */
+bool p9_server_io_local(struct p9_server *s, u8 type, u32 fid);
 
 /*
  * p9_server_handle - answer the request in @out (@nout buffers, @out_len

@@ -56,9 +56,11 @@ static void p9_exit(struct virtio_device *vdev)
 	const struct p9_stats *st = &d->srv.stats;
 
 	p9_pool_exit(&d->pool);
-	pr_info("%s: %s, %llu requests, %llu errors, %llu bytes read, %llu written", vdev->label,
-		d->path, (unsigned long long)st->requests, (unsigned long long)st->errors,
-		(unsigned long long)st->bytes_read, (unsigned long long)st->bytes_written);
+	pr_info("%s: %s, %llu requests, %llu errors, %llu bytes read, %llu written, %llu reads and writes on the I/O thread, %llu on workers",
+		vdev->label, d->path, (unsigned long long)st->requests,
+		(unsigned long long)st->errors, (unsigned long long)st->bytes_read,
+		(unsigned long long)st->bytes_written, (unsigned long long)st->io_inline,
+		(unsigned long long)st->io_worker);
 	p9_server_exit(&d->srv);
 }
 
@@ -109,6 +111,24 @@ int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
 	/* used from the I/O thread once the driver is ready: no guest runs yet */
 	p9_pool_init(&d->pool, &vdev->vqs[0], &d->srv);
 	pr_info("%s: %s as tag '%s'%s", vdev->label, o->path, o->tag, o->ro ? ", read-only" : "");
+	return 0;
+}
+
+int virtio_9p_stats(int index, struct p9_stats *st)
+{
+	const struct p9_stats *s;
+
+	if (index < 0 || index >= nr_p9_devs)
+		return -1;
+	s = &p9_devs[index]->srv.stats;
+	*st = (struct p9_stats){
+		.requests = __atomic_load_n(&s->requests, __ATOMIC_RELAXED),
+		.errors = __atomic_load_n(&s->errors, __ATOMIC_RELAXED),
+		.bytes_read = __atomic_load_n(&s->bytes_read, __ATOMIC_RELAXED),
+		.bytes_written = __atomic_load_n(&s->bytes_written, __ATOMIC_RELAXED),
+		.io_inline = __atomic_load_n(&s->io_inline, __ATOMIC_RELAXED),
+		.io_worker = __atomic_load_n(&s->io_worker, __ATOMIC_RELAXED),
+	};
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 #include "virtio/9p-opts.h"
 #include "virtio/virtio.h"
 
+struct p9_stats;
+
 #define VIRTIO_ID_9P		9
 #define VIRTIO_9P_MOUNT_TAG	0	/* feature bit: the tag is in config space */
 
@@ -33,5 +35,12 @@ int virtio_9p_init(struct kvm *kvm, enum virtio_transport transport,
  * table's creators). Returns 0, or -1 with one error line.
  */
 int virtio_9p_create(struct kvm *kvm);
+
+/*
+ * virtio_9p_stats - a snapshot of the counters of the @index-th 9p device
+ * made (command-line order) into @st. Returns 0, or -1 if there is no
+ * such device.
+ */
+int virtio_9p_stats(int index, struct p9_stats *st);
 
 #endif

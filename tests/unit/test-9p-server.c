@@ -5,7 +5,8 @@
  * uses (p9_server_handle on iovecs): path resolution beneath the root
  * (`..`, absolute and relative symlinks leaving it, /proc magic links),
  * a session's walk/open/read/write/readdir/create/rename/remove, errors
- * as Rlerror, a read-only share (EROFS), and chains too short to answer.
+ * as Rlerror, a read-only share (EROFS), chains too short to answer, and
+ * which open files p9_server_io_local finds safe to serve inline.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -180,7 +181,19 @@ int main(void)
 	is_int(start(false), P9_RATTACH, "a new session");
 
 	ok(walk1(0, 1, "file") == P9_RWALK && rpdu[7] == 1 && rpdu[9] == P9_QTFILE, "Twalk to file");
+	ok(!p9_server_io_local(&srv, P9_TREAD, 1), "p9_server_io_local: not for an unopened fid");
 	ok(lopen(1, O_RDONLY) == P9_RLOPEN, "Tlopen");
+	ok(p9_server_io_local(&srv, P9_TREAD, 1) && p9_server_io_local(&srv, P9_TWRITE, 1) &&
+	   !p9_server_io_local(&srv, P9_TFSYNC, 1) && !p9_server_io_local(&srv, P9_TREAD, 77),
+	   "... a Tread or Twrite of an open regular file, not Tfsync or an unknown fid");
+	snprintf(p, sizeof(p), "%s/fifo", root);
+	ok(!mkfifo(p, 0644) && walk1(0, 3, "fifo") == P9_RWALK && lopen(3, O_RDONLY) == P9_RLOPEN &&
+	   !p9_server_io_local(&srv, P9_TREAD, 3), "... not a Tread of a FIFO");
+	ok(walk1(0, 4, "sub") == P9_RWALK && lopen(4, O_RDONLY | O_DIRECTORY) == P9_RLOPEN &&
+	   p9_server_io_local(&srv, P9_TREADDIR, 4), "... a Treaddir of a directory");
+	clunk(3);
+	clunk(4);
+	unlink(p);
 	beg(P9_TREAD);
 	p9_put_u32(&B, 1);
 	p9_put_u64(&B, 0);

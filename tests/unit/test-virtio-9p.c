@@ -10,12 +10,22 @@
  * pool (virtio/9p-pool.h): a Tgetattr answered while a Tread is held in
  * its worker, a Tflush answered only after the request it flushes, a
  * Tversion that waits for an earlier request and holds back a later one,
- * and a full set of chains answered at once.
+ * and a full set of chains answered at once. Which thread answers a data
+ * request (the io_inline and io_worker counters): a lone Tread, Twrite or
+ * Treaddir of a regular file or directory on the I/O thread; one of a
+ * FIFO, a Tfsync, two Treads posted together, and a Tread that arrived
+ * while the I/O thread answered another, on a worker.
+ *
+ * LKVM_9P_TIMING=N in the environment also times N Tgetattr, N 16-byte
+ * Tread and N 8 KiB Twrite round trips through the MMIO harness
+ * (diagnostics only).
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv/kvm.h"
@@ -26,6 +36,7 @@
 #include "virtio/9p.h"
 #include "virtio/9p-pool.h"
 #include "virtio/9p-proto.h"
+#include "virtio/9p-server.h"
 #include "virtio/transport.h"
 
 #define RAM_SIZE	(1024 * 1024)
@@ -86,9 +97,9 @@ static void setup(void)
 }
 
 /* Put the @len-byte message at REQ_GPA, the reply buffer (@in bytes, cut
- * in two at @cut) at REPLY_GPA, notify, and wait for the used ring.
- * Returns the used length, or -1 on a timeout. */
-static int request(const u8 *msg, u32 len, u32 in, u32 cut)
+ * in two at @cut) at REPLY_GPA, notify, and wait for the used ring
+ * (spinning if @spin). Returns the used length, or -1 on a timeout. */
+static int request_wait(const u8 *msg, u32 len, u32 in, u32 cut, bool spin)
 {
 	u16 before = used_idx();
 	u32 ulen;
@@ -104,10 +115,20 @@ static int request(const u8 *msg, u32 len, u32 in, u32 cut)
 	}
 	publish(0);
 	wr(0x050, 0);		/* QueueNotify */
-	if (!WAIT_FOR(used_idx() != before))
+	if (spin) {	/* for timing: WAIT_FOR sleeps a millisecond a try */
+		for (long i = 0; used_idx() == before; i++)
+			if (i == 2000000000L)
+				return -1;
+	} else if (!WAIT_FOR(used_idx() != before)) {
 		return -1;
+	}
 	memcpy(&ulen, ram + USED_GPA + 4 + 8 * (before % 8) + 4, 4);
 	return (int)ulen;
+}
+
+static int request(const u8 *msg, u32 len, u32 in, u32 cut)
+{
+	return request_wait(msg, len, in, cut, false);
 }
 
 static struct p9_buf B;
@@ -122,6 +143,62 @@ static void beg_tag(u8 type, u16 tag)
 static void beg(u8 type)
 {
 	beg_tag(type, 7);
+}
+
+/* The device's data requests answered so far on the I/O thread, and on
+ * workers. */
+static u64 n_inline(void)
+{
+	struct p9_stats st = { 0 };
+
+	virtio_9p_stats(0, &st);
+	return st.io_inline;
+}
+
+static u64 n_worker(void)
+{
+	struct p9_stats st = { 0 };
+
+	virtio_9p_stats(0, &st);
+	return st.io_worker;
+}
+
+/* Twalk from the root (fid 0) to @name as @fid, then Tlopen it with
+ * @flags. Returns true if both succeed. */
+static bool open_fid(u32 fid, const char *name, u32 flags)
+{
+	u8 *reply = ram + REPLY_GPA;
+
+	beg(P9_TWALK);
+	p9_put_u32(&B, 0);
+	p9_put_u32(&B, fid);
+	p9_put_u16(&B, 1);
+	p9_put_str(&B, name, strlen(name));
+	if (request(msg, p9_reply_end(&B), 256, 0) < 0 || reply[4] != P9_RWALK)
+		return false;
+	beg(P9_TLOPEN);
+	p9_put_u32(&B, fid);
+	p9_put_u32(&B, flags);
+	return request(msg, p9_reply_end(&B), 256, 0) == 24 && reply[4] == P9_RLOPEN;
+}
+
+/* A data request @type (fid[4] offset[8] count[4], and @wlen bytes of
+ * data for Twrite) on @fid, waited for; returns the reply's type. */
+static u8 data_request(u8 type, u32 fid, u32 count, u32 wlen)
+{
+	beg(type);
+	p9_put_u32(&B, fid);
+	if (type == P9_TFSYNC) {
+		p9_put_u32(&B, 0);
+	} else {
+		p9_put_u64(&B, 0);
+		p9_put_u32(&B, count);
+		for (u32 i = 0; i < wlen; i++)
+			p9_put_u8(&B, 'w');
+	}
+	if (request(msg, p9_reply_end(&B), 4096, 0) < 0)
+		return 0;
+	return ram[REPLY_GPA + 4];
 }
 
 /* ---- several chains in flight ------------------------------------------ */
@@ -223,6 +300,81 @@ static void post_read(int slot, u16 tag, u32 fid)
 	post(slot);
 }
 
+/* The answer to a Tread of the FIFO: the server reads with preadv,
+ * which a FIFO refuses (ESPIPE); Linux clients read FIFOs locally. */
+static bool fifo_answer(u8 type)
+{
+	return type == P9_RREAD || type == P9_RLERROR;
+}
+
+/* Which thread answers a data request. Fid 1 is the regular file
+ * "hello", fid 2 the directory "sub", fid 3 the FIFO "fifo" (all open);
+ * fid 4 is "out", open for writing. */
+static void which_thread(void)
+{
+	u64 in0, w0, in1, w1;
+	u16 from;
+	int all;
+
+	in0 = n_inline();
+	w0 = n_worker();
+	ok(data_request(P9_TREAD, 1, 16, 0) == P9_RREAD && n_inline() == in0 + 1 &&
+	   n_worker() == w0, "a lone Tread of a regular file is answered on the I/O thread");
+	ok(data_request(P9_TWRITE, 4, 5, 5) == P9_RWRITE && n_inline() == in0 + 2 &&
+	   n_worker() == w0, "... a lone Twrite too");
+	ok(data_request(P9_TREADDIR, 2, 512, 0) == P9_RREADDIR && n_inline() == in0 + 3 &&
+	   n_worker() == w0, "... and a lone Treaddir of a directory");
+	ok(fifo_answer(data_request(P9_TREAD, 3, 16, 0)) && n_worker() == w0 + 1 &&
+	   n_inline() == in0 + 3, "a Tread of a FIFO goes to a worker");
+	ok(data_request(P9_TFSYNC, 4, 0, 0) == P9_RFSYNC && n_worker() == w0 + 2 &&
+	   n_inline() == in0 + 3, "a Tfsync goes to a worker");
+	ok(data_request(P9_TREAD, 1, 16, 0) == P9_RREAD && n_inline() == in0 + 4,
+	   "with the workers idle again, a lone Tread is back on the I/O thread");
+
+	/* two chains in the ring at once: the first has company */
+	from = used_idx();
+	w0 = n_worker();
+	for (int i = 0; i < 2; i++) {
+		u32 len;
+		u64 req = REQ_GPA + i * SLOT_BYTES, rep = REPLY_GPA + i * SLOT_BYTES;
+
+		beg_tag(P9_TREAD, 140 + i);
+		p9_put_u32(&B, 1);
+		p9_put_u64(&B, 0);
+		p9_put_u32(&B, 16);
+		len = p9_reply_end(&B);
+		memcpy(ram + req, msg, len);
+		set_desc(2 * i, req, len, VIRTQ_DESC_F_NEXT, 2 * i + 1);
+		set_desc(2 * i + 1, rep, SLOT_BYTES, VIRTQ_DESC_F_WRITE, 0);
+		publish(2 * i);
+	}
+	wr(0x050, 0);
+	ok(WAIT_FOR(used_idx() == (u16)(from + 2)), "two Treads posted together are answered");
+	ok(n_worker() >= w0 + 1, "... the first of them by a worker (%llu)",
+	   (unsigned long long)(n_worker() - w0));
+
+	/* a Tread arriving while the I/O thread answers one goes to a worker */
+	p9_pool_test_hook = hold_hook;
+	from = used_idx();
+	in1 = n_inline();
+	w1 = n_worker();
+	hold(150);
+	post_read(0, 150, 1);
+	ok(WAIT_FOR(is_held()) && n_inline() == in1 + 1,
+	   "a lone Tread of a regular file is held on the I/O thread");
+	post_getattr(1, 151, 0);
+	post_read(2, 152, 1);
+	usleep(50 * 1000);
+	ok(used_idx() == from, "requests sent meanwhile wait for it");
+	release();
+	ok(WAIT_FOR(used_idx() == (u16)(from + 3)), "all three answered once it ends");
+	all = slot_reply(0)[4] == P9_RREAD && slot_reply(1)[4] == P9_RGETATTR &&
+	      slot_reply(2)[4] == P9_RREAD;
+	ok(all && n_worker() == w1 + 1 && n_inline() == in1 + 1,
+	   "the Tread that came in meanwhile went to a worker");
+	p9_pool_test_hook = NULL;
+}
+
 static void in_flight(void)
 {
 	u16 from = used_idx();
@@ -230,9 +382,9 @@ static void in_flight(void)
 
 	p9_pool_test_hook = hold_hook;
 
-	/* a Tread held in its worker; a Tgetattr goes past it */
+	/* a Tread of a FIFO held in its worker; a Tgetattr goes past it */
 	hold(100);
-	post_read(0, 100, 1);
+	post_read(0, 100, 3);
 	ok(WAIT_FOR(is_held()), "a Tread is held in its worker");
 	post_getattr(1, 101, 0);
 	ok(WAIT_FOR(used_pos(from, 1) == 0) && slot_reply(1)[4] == P9_RGETATTR,
@@ -249,13 +401,13 @@ static void in_flight(void)
 	ok(WAIT_FOR(used_pos(from, 2) >= 0), "the Tflush is answered once the Tread ends");
 	a = used_pos(from, 0);
 	b = used_pos(from, 2);
-	ok(a >= 0 && a < b && slot_reply(0)[4] == P9_RREAD && slot_reply(2)[4] == P9_RFLUSH,
+	ok(a >= 0 && a < b && fifo_answer(slot_reply(0)[4]) && slot_reply(2)[4] == P9_RFLUSH,
 	   "the Rread reaches the used ring before the Rflush (%d, %d)", a, b);
 
 	/* Tversion waits for an earlier request and holds back a later one */
 	from = used_idx();
 	hold(110);
-	post_read(0, 110, 1);
+	post_read(0, 110, 3);
 	ok(WAIT_FOR(is_held()), "another Tread held");
 	beg_tag(P9_TVERSION, P9_NOTAG);
 	p9_put_u32(&B, 8192);
@@ -276,7 +428,7 @@ static void in_flight(void)
 	a = used_pos(from, 0);
 	b = used_pos(from, 1);
 	c = used_pos(from, 2);
-	ok(a == 0 && b == 1 && c == 2 && slot_reply(0)[4] == P9_RREAD &&
+	ok(a == 0 && b == 1 && c == 2 && fifo_answer(slot_reply(0)[4]) &&
 	   slot_reply(1)[4] == P9_RVERSION && slot_reply(2)[4] == P9_RATTACH,
 	   "in order: Rread, Rversion, then Rattach in the new session (%d %d %d)", a, b, c);
 
@@ -299,6 +451,82 @@ static void in_flight(void)
 	ok(request(msg, p9_reply_end(&B), 256, 0) == 22, "Twalk in the new session");
 }
 
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+/* A Twrite of @dlen bytes (whatever RAM holds at WDATA_GPA) to fid @fid
+ * at offset 0, its data in a descriptor of its own, as Linux sends it;
+ * waits spinning. */
+#define WDATA_GPA	0x80000
+
+static void write_spin(u32 fid, u32 dlen)
+{
+	u16 before = used_idx();
+	u32 len, size;
+
+	beg(P9_TWRITE);
+	p9_put_u32(&B, fid);
+	p9_put_u64(&B, 0);
+	p9_put_u32(&B, dlen);
+	len = p9_reply_end(&B);
+	size = len + dlen;
+	memcpy(msg, &size, 4);
+	memcpy(ram + REQ_GPA, msg, len);
+	set_desc(0, REQ_GPA, len, VIRTQ_DESC_F_NEXT, 1);
+	set_desc(1, WDATA_GPA, dlen, VIRTQ_DESC_F_NEXT, 2);
+	set_desc(2, REPLY_GPA, 64, VIRTQ_DESC_F_WRITE, 0);
+	publish(0);
+	wr(0x050, 0);
+	for (long i = 0; used_idx() == before && i < 2000000000L; i++)
+		;
+}
+
+/* LKVM_9P_TIMING=N: N round trips each of a Tgetattr (fid 0), a 16-byte
+ * Tread (fid 1) and an 8 KiB Twrite (fid 4; msize is 8192), one after
+ * another, in 5 batches; the mean of each batch. */
+static void timing(void)
+{
+	static const char *const what[] = { "Tgetattr", "16-byte Tread", "8 KiB Twrite" };
+	const char *env = getenv("LKVM_9P_TIMING");
+	int n = env ? atoi(env) : 0;
+
+	for (int kind = 0; n > 0 && kind < 3; kind++) {
+		char line[200];
+		int len = 0;
+
+		for (int b = 0; b < 5; b++) {
+			double t0 = now_us();
+
+			for (int i = 0; i < n / 5; i++) {
+				if (kind == 2) {
+					write_spin(4, 8192 - P9_TWRITE_HDR);
+					continue;
+				}
+				if (kind) {
+					beg(P9_TREAD);
+					p9_put_u32(&B, 1);
+					p9_put_u64(&B, 0);
+					p9_put_u32(&B, 16);
+				} else {
+					beg(P9_TGETATTR);
+					p9_put_u32(&B, 0);
+					p9_put_u64(&B, P9_GETATTR_BASIC);
+				}
+				request_wait(msg, p9_reply_end(&B), 256, 0, true);
+			}
+			len += snprintf(line + len, sizeof(line) - len, " %.1f",
+					(now_us() - t0) / (n / 5));
+		}
+		diag("timing: %s round trip, us per request in 5 batches of %d:%s", what[kind],
+		     n / 5, line);
+	}
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/lkvm-virtio-9p.XXXXXX", path[64];
@@ -316,6 +544,15 @@ int main(void)
 	if (fd < 0 || write(fd, "hello from the host\n", 20) != 20)
 		diag("cannot write %s", path);
 	close(fd);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	if (mkfifo(path, 0644) < 0)
+		diag("cannot make %s", path);
+	snprintf(path, sizeof(path), "%s/out", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/hello", dir);
 	ram = calloc(1, RAM_SIZE);
 	reply = ram + REPLY_GPA;
 	guest_mem_layout(&kvm.mem, ram, RAM_SIZE);
@@ -367,6 +604,10 @@ int main(void)
 	ok(n == 31 && reply[4] == P9_RREAD && reply[7] == 20 &&
 	   !memcmp(reply + 11, "hello from the host\n", 20),
 	   "Tread into a header buffer and a data buffer (the zero-copy layout)");
+	ok(open_fid(2, "sub", O_RDONLY | O_DIRECTORY) && open_fid(3, "fifo", O_RDONLY) &&
+	   open_fid(4, "out", O_RDWR), "a directory and a FIFO opened for reading, a file for writing");
+	timing();
+	which_thread();
 	in_flight();
 
 	/* 3 readable bytes: no message, no answer possible */
@@ -394,6 +635,12 @@ int main(void)
 	free(kvm.cmdline_extra);
 	free(ram);
 	unlink(path);
+	for (int i = 0; i < 3; i++) {
+		static const char *const names[] = { "sub", "fifo", "out" };
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		remove(path);
+	}
 	rmdir(dir);
 	return done_testing();
 }
