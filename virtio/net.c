@@ -453,7 +453,8 @@ static void net_driver_ok(struct virtio_device *vdev)
 	struct virtqueue *rx = &vdev->vqs[NET_RXQ], *tx = &vdev->vqs[NET_TXQ];
 
 	if (nd->be && nd->be->ops->set_offload)
-		nd->be->ops->set_offload(nd->be, virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM));
+		nd->be->ops->set_offload(nd->be, virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM) ?
+					 NET_OFFLOAD_CSUM : 0);
 	if (!nd->be || !nd->be->ops->rings_start || nd->call_fd[0] < 0 ||
 	    !__atomic_load_n(&rx->ready, __ATOMIC_ACQUIRE) ||
 	    !__atomic_load_n(&tx->ready, __ATOMIC_ACQUIRE))

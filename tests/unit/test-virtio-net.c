@@ -60,7 +60,7 @@ static int fb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 }
 
 static void fb_rx_ready(struct net_backend *be) { nr_rx_ready++; }
-static void fb_set_offload(struct net_backend *be, bool csum) { offload = csum; }
+static void fb_set_offload(struct net_backend *be, unsigned int o) { offload = (int)o; }
 static void fb_close(struct net_backend *be) { }
 
 /* A back end that moves frames itself (vhost-net's contract), and can be
@@ -240,7 +240,7 @@ static void test_config(void)
 	ok(!(virtio_status(&nd->vdev) & VIRTIO_STATUS_FEATURES_OK),
 	   "CTRL_RX without CTRL_VQ is refused at FEATURES_OK");
 	bring_up(F(GUEST_CSUM));
-	ok(offload == 1, "DRIVER_OK tells the back end GUEST_CSUM was accepted");
+	ok(offload == NET_OFFLOAD_CSUM, "DRIVER_OK tells the back end GUEST_CSUM was accepted");
 	bring_up(0);
 	ok(offload == 0, "... or not");
 }
