@@ -8,7 +8,9 @@
  *
  * Frames: whole Ethernet frames without FCS. When be->vnet_hdr is set,
  * every frame in both directions is preceded by the 12-byte struct
- * virtio_net_hdr of virtio 1.2 section 5.1.6 (the tap's IFF_VNET_HDR).
+ * virtio_net_hdr of virtio 1.2 section 5.1.6 (the tap's IFF_VNET_HDR),
+ * and with be->offloads a frame may be a segmentation offload (GSO)
+ * frame of up to 64 KiB that the header describes.
  */
 #ifndef LKVM_NET_BACKEND_H
 #define LKVM_NET_BACKEND_H
@@ -23,6 +25,18 @@
 #include "virtio/virtq.h"
 
 struct net_backend;
+
+/*
+ * Offloads a back end can carry (net_backend.offloads, and set_offload's
+ * argument): GSO frames of these kinds, in the virtio_net_hdr's terms
+ * (virtio 1.2 section 5.1.6), both ways. Only with vnet_hdr. Checksum
+ * offload needs no flag: every back end gets it (the device finishes a
+ * checksum for a back end without headers).
+ */
+#define NET_OFFLOAD_CSUM	(1u << 0)	/* set_offload: partial checksums for the guest */
+#define NET_OFFLOAD_TSO4	(1u << 1)	/* TCP over IPv4 (gso_type TCPV4) */
+#define NET_OFFLOAD_TSO6	(1u << 2)	/* TCP over IPv6 (gso_type TCPV6) */
+#define NET_OFFLOAD_TSO_ECN	(1u << 3)	/* either with CWR set (the GSO_ECN bit) */
 
 /*
  * net_rx_fn - a frame of @len bytes at @buf arrived for the guest. Called
@@ -43,8 +57,14 @@ struct net_backend_ops {
 	int (*send)(struct net_backend *be, const struct iovec *iov, int iovcnt);
 	/* rx_ready - the guest posted receive buffers: deliver held frames. */
 	void (*rx_ready)(struct net_backend *be);
-	/* set_offload - the driver accepted GUEST_CSUM (@csum) or not. Optional. */
-	void (*set_offload)(struct net_backend *be, bool csum);
+	/*
+	 * set_offload - what the guest takes from now on (NET_OFFLOAD_*
+	 * bits, a subset of be->offloads plus NET_OFFLOAD_CSUM): frames
+	 * for the guest may carry a partial checksum with CSUM, be GSO
+	 * frames of the kinds set. Called at DRIVER_OK with what the
+	 * driver negotiated and with 0 at a reset. Optional.
+	 */
+	void (*set_offload)(struct net_backend *be, unsigned int offloads);
 	/*
 	 * rings_start - optional (vhost-net): from now on the host kernel
 	 * moves frames between the back end and the started rings @rx and
@@ -75,6 +95,7 @@ struct net_backend_ops {
 struct net_backend {
 	const struct net_backend_ops *ops;
 	bool vnet_hdr;			/* frames carry a virtio_net_hdr */
+	unsigned int offloads;		/* NET_OFFLOAD_TSO*: GSO frames it carries (vnet_hdr only) */
 	net_rx_fn rx;			/* the device's receive callback */
 	void *rx_opaque;
 	char desc[96];			/* "user 10.0.2.15/24", "tap tap0": for logs */

@@ -3,9 +3,12 @@
  * A tap device back end (net/backend.h): the guest's frames go to a tap
  * interface the host routes or bridges as it likes (needs CAP_NET_ADMIN).
  * The tap is opened with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, so frames in
- * both directions carry the 12-byte virtio_net_hdr (TUNSETVNETHDRSZ) and
- * checksum offload is set with TUNSETOFFLOAD. A tap that does not exist is
- * created and brought up; an existing one is used as it is.
+ * both directions carry the 12-byte virtio_net_hdr (TUNSETVNETHDRSZ).
+ * Writing, the tap takes any GSO frame its header describes; reading, it
+ * hands over partial checksums and GSO frames only of the kinds
+ * TUNSETOFFLOAD allowed, which follow what the guest negotiated (the tap
+ * segments the rest itself). A tap that does not exist is created and
+ * brought up; an existing one is used as it is.
  * Sources: Documentation/networking/tuntap.rst, <linux/if_tun.h>.
  *
  * One thread per NIC reads the tap and hands frames to the device; when
@@ -30,8 +33,12 @@
 #include "net/vhost.h"
 #include "util/log.h"
 
-#define TAP_FRAME_MAX	(65536 + 64)
 #define TAP_VNET_HDR	12	/* struct virtio_net_hdr with num_buffers */
+/* A 64 KiB GSO frame with its header, and room to spare: a longer read
+ * would be cut short by the kernel, and then dropped by the device. */
+#define TAP_FRAME_MAX	(TAP_VNET_HDR + 65536 + 64)
+/* The GSO kinds a tap can take, in TUNSETOFFLOAD's terms. */
+#define TAP_TSO_FLAGS	(TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN)
 
 static bool said_mode;		/* the vhost-or-plain line was printed */
 
@@ -128,12 +135,45 @@ static void tap_rx_ready(struct net_backend *be)
 	wake((struct tap_be *)be);
 }
 
-static void tap_set_offload(struct net_backend *be, bool csum)
+/* NET_OFFLOAD_* bits as TUNSETOFFLOAD flags. The tap refuses TSO
+ * without CSUM and ECN without a TSO (EINVAL): the device's feature
+ * checks (virtio 1.2 5.1.3.1) rule both out before this is called. */
+static unsigned int tun_flags(unsigned int offloads)
+{
+	unsigned int f = 0;
+
+	if (offloads & NET_OFFLOAD_CSUM)
+		f |= TUN_F_CSUM;
+	if (offloads & NET_OFFLOAD_TSO4)
+		f |= TUN_F_TSO4;
+	if (offloads & NET_OFFLOAD_TSO6)
+		f |= TUN_F_TSO6;
+	if (offloads & NET_OFFLOAD_TSO_ECN)
+		f |= TUN_F_TSO_ECN;
+	return f;
+}
+
+static void tap_set_offload(struct net_backend *be, unsigned int offloads)
 {
 	struct tap_be *t = (struct tap_be *)be;
 
-	if (ioctl(t->fd, TUNSETOFFLOAD, csum ? TUN_F_CSUM : 0) < 0)
-		pr_warn_once("%s: TUNSETOFFLOAD: %s", be->desc, strerror(errno));
+	if (ioctl(t->fd, TUNSETOFFLOAD, tun_flags(offloads)) < 0)
+		pr_warn_once("%s: TUNSETOFFLOAD %#x: %s", be->desc, tun_flags(offloads),
+			     strerror(errno));
+}
+
+/*
+ * The GSO kinds this tap can hand over: the kernel refuses flags it does
+ * not know with EINVAL, so asking for them all tells. Leaves the tap with
+ * no offload, as the guest has negotiated none yet.
+ */
+static unsigned int tap_probe_offloads(int fd)
+{
+	unsigned int o = 0;
+
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TAP_TSO_FLAGS) == 0)
+		o = NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6 | NET_OFFLOAD_TSO_ECN;
+	return ioctl(fd, TUNSETOFFLOAD, 0) == 0 ? o : 0;
 }
 
 static int tap_rings_start(struct net_backend *be, const struct guest_mem *mem, u64 features,
@@ -274,6 +314,10 @@ struct net_backend *net_tap_open(const struct net_opts *o, int index, net_rx_fn 
 		pr_err("%s: TUNSETVNETHDRSZ/TUNSETOFFLOAD: %s", t->be.desc, strerror(errno));
 		goto fail;
 	}
+	t->be.offloads = tap_probe_offloads(t->fd);
+	if (!t->be.offloads)
+		pr_info("%s: the tap takes no TSO offload: the guest sends MTU-sized frames",
+			t->be.desc);
 	if (!existed && link_up(ifr.ifr_name) < 0)
 		pr_warn("%s: cannot bring the link up: %s", t->be.desc, strerror(errno));
 	if (o->vhost != 0) {

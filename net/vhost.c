@@ -56,7 +56,15 @@ int vhost_net_start(struct vhost_net *v, const struct guest_mem *mem, u64 featur
 	u64 want = features & v->features &
 		   (F_VERSION_1 | F_EVENT_IDX | F_INDIRECT_DESC | F_MRG_RXBUF);
 
-	/* The header is the tap's (TUNSETVNETHDRSZ 12): no VHOST_NET_F_VIRTIO_NET_HDR. */
+	/*
+	 * The header is the tap's (TUNSETVNETHDRSZ 12): no
+	 * VHOST_NET_F_VIRTIO_NET_HDR. The offloads (HOST_TSO4, GUEST_TSO4
+	 * and friends) are no vhost features: vhost-net passes each
+	 * header between ring and tap unchanged and refuses bits it does
+	 * not know (EOPNOTSUPP), so they stay out of @want; the tap's
+	 * TUNSETOFFLOAD, set from the same negotiation before this call,
+	 * decides what GSO frames reach the guest.
+	 */
 	if (ioctl(v->fd, VHOST_SET_FEATURES, &want) < 0)
 		FAIL("VHOST_SET_FEATURES");
 	m->nregions = (u32)mem->nr_banks;

@@ -110,6 +110,14 @@ bool virtio_has_feature(const struct virtio_device *vdev, unsigned int bit)
 	return bit < 64 && (vdev->features & VIRTIO_BIT(bit));
 }
 
+void virtio_dev_set_device_features(struct virtio_device *vdev, u64 features)
+{
+	pthread_mutex_lock(&vdev->lock);
+	vdev->device_features = features;
+	vdev->offered = features | VIRTIO_CORE_FEATURES;
+	pthread_mutex_unlock(&vdev->lock);
+}
+
 void virtio_dev_fail(struct virtio_device *vdev, const struct virtqueue *vq,
 		     const char *fmt, ...)
 {

@@ -3,16 +3,28 @@
  * virtio network device. Source: virtio 1.2 section 5.1: receiveq 0,
  * transmitq 1 and a controlq 2; every frame is preceded by a 12-byte
  * struct virtio_net_hdr (5.1.6). Offered: MAC, MTU, STATUS, CSUM,
- * GUEST_CSUM, MRG_RXBUF, CTRL_VQ, CTRL_RX. Frames go to and come from a
- * back end (net/backend.h) that the device never looks into.
+ * GUEST_CSUM, MRG_RXBUF, CTRL_VQ, CTRL_RX, and with a back end that
+ * carries GSO frames (a tap) HOST_TSO4/6, HOST_ECN, GUEST_TSO4/6 and
+ * GUEST_ECN. Frames go to and come from a back end (net/backend.h) that
+ * the device never looks into.
+ *
+ * Segmentation offload: a GSO frame of up to 64 KiB goes from the guest
+ * to the back end with its header intact (the tap segments it, or
+ * delivers it whole to a local socket), and one from the back end goes
+ * to the guest merged over receive buffers (MRG_RXBUF) or in one big
+ * buffer. The back end hands over only the kinds the driver took
+ * (set_offload at DRIVER_OK).
  *
  * Everything the driver writes is hostile: a transmit chain with a
  * device-writable part, a short header, a frame too short or too long,
- * GSO or receive-only flags, a checksum offset past the frame; a receive
- * buffer that is device-readable or shorter than the header; a control
- * command without its class, command or ack byte: each puts the device
- * into DEVICE_NEEDS_RESET (virtio_dev_fail()). Frames that merely do not
- * fit the buffers posted are dropped and counted.
+ * receive-only flags, a checksum offset past the frame, a GSO header
+ * for a kind not negotiated, without NEEDS_CSUM on the TCP checksum or
+ * with a segment size that cannot be; a receive buffer that is
+ * device-readable or shorter than the header; a control command without
+ * its class, command or ack byte: each puts the device into
+ * DEVICE_NEEDS_RESET (virtio_dev_fail()). Frames that merely do not fit
+ * the buffers posted are dropped and counted (a driver SHOULD post big
+ * enough buffers, 5.1.6.3.1: not a fault).
  *
  * Threads: transmit and control run on the device's I/O thread
  * (queue_notify); receive runs on the back end's thread, bracketed by
@@ -41,7 +53,6 @@
 #include "virtio/net.h"
 
 #define NET_MAX_DEVICES	8
-#define NET_QUEUE_SIZE	256
 
 static struct net_dev *net_devs[NET_MAX_DEVICES];
 static int nr_net_devs;
@@ -74,10 +85,79 @@ void net_csum_finish(u8 *frame, u32 len, u16 start, u16 offset)
 	frame[start + offset + 1] = (u8)c;
 }
 
-int net_tx_parse(const struct virtq_elem *elem, bool csum, u8 *out, char *why, size_t whylen)
+/* The TSO bits of one direction: TSO4, TSO6 and ECN feature bit numbers. */
+struct net_tso_bits {
+	unsigned int tso4, tso6, ecn;
+};
+
+static const struct net_tso_bits host_tso = {
+	VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6, VIRTIO_NET_F_HOST_ECN
+};
+static const struct net_tso_bits guest_tso = {
+	VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6, VIRTIO_NET_F_GUEST_ECN
+};
+
+/* Is a frame of @gso_type (not NONE) one that features @f allow in the
+ * direction @d (5.1.6.2.1 for the driver's, 5.1.6.4 for the device's)? */
+static bool gso_allowed(u64 f, const struct net_tso_bits *d, u8 gso_type)
 {
+	u8 kind = gso_type & (u8)~VIRTIO_NET_HDR_GSO_ECN;
+
+	if ((gso_type & VIRTIO_NET_HDR_GSO_ECN) && !(f & VIRTIO_BIT(d->ecn)))
+		return false;
+	return (kind == VIRTIO_NET_HDR_GSO_TCPV4 && (f & VIRTIO_BIT(d->tso4))) ||
+	       (kind == VIRTIO_NET_HDR_GSO_TCPV6 && (f & VIRTIO_BIT(d->tso6)));
+}
+
+/* The GSO part of a transmit header @h before frame of @frame bytes
+ * (NEEDS_CSUM bounds already checked). Returns 0, or -1 with @why. */
+static int tx_gso_check(const struct virtio_net_hdr *h, u64 frame, u64 features, u16 head,
+			char *why, size_t whylen)
+{
+	if (!gso_allowed(features, &host_tso, h->gso_type)) {
+		snprintf(why, whylen, "transmit chain %u: gso_type %#x, not negotiated", head,
+			 h->gso_type);
+		return -1;
+	}
+	/* 5.1.6.2.1: a GSO frame comes with NEEDS_CSUM; for TCP the field is
+	 * the TCP checksum, and csum_start is where the TCP header starts. */
+	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+	    h->csum_offset != VIRTIO_NET_TCP_CSUM_OFF) {
+		snprintf(why, whylen,
+			 "transmit chain %u: GSO frame without NEEDS_CSUM on a TCP checksum (flags %#x, csum_offset %u)",
+			 head, h->flags, h->csum_offset);
+		return -1;
+	}
+	if ((u32)h->csum_start + VIRTIO_NET_TCP_HDR > frame) {
+		snprintf(why, whylen, "transmit chain %u: TCP header at %u past the %llu-byte frame",
+			 head, h->csum_start, (unsigned long long)frame);
+		return -1;
+	}
+	/* Each segment is the headers up to TCP's and gso_size bytes: it
+	 * must fit a frame, as an unsegmented one must. */
+	if (!h->gso_size ||
+	    (u32)h->csum_start + VIRTIO_NET_TCP_HDR + h->gso_size > VIRTIO_NET_FRAME_MAX) {
+		snprintf(why, whylen,
+			 "transmit chain %u: gso_size %u (0, or segments past %u bytes with csum_start %u)",
+			 head, h->gso_size, VIRTIO_NET_FRAME_MAX, h->csum_start);
+		return -1;
+	}
+	/* only a hint (5.1.6.2.2), but one past the frame is a lie */
+	if (h->hdr_len > frame) {
+		snprintf(why, whylen, "transmit chain %u: hdr_len %u past the %llu-byte frame",
+			 head, h->hdr_len, (unsigned long long)frame);
+		return -1;
+	}
+	return 0;
+}
+
+int net_tx_parse(const struct virtq_elem *elem, u64 features, u8 *out, char *why, size_t whylen)
+{
+	bool csum = features & VIRTIO_BIT(VIRTIO_NET_F_CSUM);
+	bool tso = features & (VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |
+			       VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6));
+	u64 frame, max = tso ? VIRTIO_NET_GSO_FRAME_MAX : VIRTIO_NET_FRAME_MAX;
 	struct virtio_net_hdr h;
-	u64 frame;
 
 	if (elem->nr_in) {
 		snprintf(why, whylen, "transmit chain %u has a device-writable buffer", elem->head);
@@ -89,17 +169,18 @@ int net_tx_parse(const struct virtq_elem *elem, bool csum, u8 *out, char *why, s
 		return -1;
 	}
 	frame = elem->out_len - VIRTIO_NET_HDR_BYTES;
-	if (frame < VIRTIO_NET_ETH_HDR || frame > VIRTIO_NET_FRAME_MAX) {
-		snprintf(why, whylen, "transmit chain %u: frame of %llu bytes (expected %u to %u)",
+	if (frame < VIRTIO_NET_ETH_HDR || frame > max) {
+		snprintf(why, whylen, "transmit chain %u: frame of %llu bytes (expected %u to %llu)",
 			 elem->head, (unsigned long long)frame, VIRTIO_NET_ETH_HDR,
-			 VIRTIO_NET_FRAME_MAX);
+			 (unsigned long long)max);
 		return -1;
 	}
+	/* one copy: the driver may rewrite its buffers after the checks */
 	virtq_elem_from_guest(elem, 0, out, VIRTIO_NET_HDR_BYTES + frame);
 	memcpy(&h, out, sizeof(h));
-	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		snprintf(why, whylen, "transmit chain %u: gso_type %u, but no GSO was negotiated",
-			 elem->head, h.gso_type);
+	if (h.gso_type == VIRTIO_NET_HDR_GSO_NONE && frame > VIRTIO_NET_FRAME_MAX) {
+		snprintf(why, whylen, "transmit chain %u: frame of %llu bytes without GSO (at most %u)",
+			 elem->head, (unsigned long long)frame, VIRTIO_NET_FRAME_MAX);
 		return -1;
 	}
 	if (h.flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM) {
@@ -120,18 +201,21 @@ int net_tx_parse(const struct virtq_elem *elem, bool csum, u8 *out, char *why, s
 			return -1;
 		}
 	}
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE &&
+	    tx_gso_check(&h, frame, features, elem->head, why, whylen) < 0)
+		return -1;
 	return (int)(VIRTIO_NET_HDR_BYTES + frame);
 }
 
 static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 {
 	struct virtio_device *vdev = &nd->vdev;
-	bool csum = virtio_has_feature(vdev, VIRTIO_NET_F_CSUM), pushed = false;
+	bool pushed = false;
 	char why[200];
 	int r;
 
 	while ((r = virtq_pop(vq, nd->tx_elem)) == 1) {
-		int len = net_tx_parse(nd->tx_elem, csum, nd->txbuf, why, sizeof(why));
+		int len = net_tx_parse(nd->tx_elem, vdev->features, nd->txbuf, why, sizeof(why));
 		struct virtio_net_hdr *h = (struct virtio_net_hdr *)nd->txbuf;
 		struct iovec iov;
 
@@ -196,7 +280,8 @@ static void net_ctrl(struct net_dev *nd, struct virtqueue *vq)
 
 /*
  * Put one frame (@buf, @len bytes, headed by the back end's header if it
- * has one) into receive buffers. Returns 1 when delivered or dropped for
+ * has one) into receive buffers: one chain without MRG_RXBUF, as many as
+ * it takes with it (5.1.6.4). Returns 1 when delivered or dropped for
  * good, 0 when the queue has no (or not enough) buffers now. rx_lock held.
  */
 static int deliver_locked(struct net_dev *nd, const u8 *buf, size_t len)
@@ -206,8 +291,8 @@ static int deliver_locked(struct net_dev *nd, const u8 *buf, size_t len)
 	bool mrg = virtio_has_feature(vdev, VIRTIO_NET_F_MRG_RXBUF);
 	struct virtio_net_hdr h = { 0 };
 	const u8 *frame = buf;
-	size_t flen = len, total, room = 0, off;
-	int n = 0, r;
+	size_t flen = len, total, room = 0, off, max = 65535;
+	int n = 0, r, limit;
 
 	if (nd->be->vnet_hdr) {
 		if (len < VIRTIO_NET_HDR_BYTES)
@@ -215,24 +300,34 @@ static int deliver_locked(struct net_dev *nd, const u8 *buf, size_t len)
 		memcpy(&h, buf, sizeof(h));
 		frame += VIRTIO_NET_HDR_BYTES;
 		flen -= VIRTIO_NET_HDR_BYTES;
-		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE)
-			goto drop;	/* no GUEST_TSO offered: cannot happen */
+		if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			/* a kind the driver did not take: read before a reset
+			 * turned the tap's offloads off */
+			if (!gso_allowed(vdev->features, &guest_tso, h.gso_type))
+				goto drop;
+			max = VIRTIO_NET_GSO_FRAME_MAX;
+		} else {
+			h.hdr_len = h.gso_size = 0;
+		}
 		if (!virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM))
 			h.flags = 0;
 		h.flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID;
-		h.hdr_len = h.gso_size = 0;
 	}
-	if (flen < VIRTIO_NET_ETH_HDR || flen > 65535)
+	if (flen < VIRTIO_NET_ETH_HDR || flen > max)
 		goto drop;
 	total = VIRTIO_NET_HDR_BYTES + flen;
+	/* the whole ring is all a frame can have at once */
+	limit = mrg ? MIN(VIRTIO_NET_MERGE_MAX, (int)vq->num) : 1;
 	while (room < total) {
 		struct virtq_elem *e;
 
-		if (n == VIRTIO_NET_MERGE_MAX || (n && !mrg)) {
+		if (n == limit) {
 			/* the buffers are too small for it: keep them for the next */
 			virtq_unpop(vq, nd->rx_elems[0]->gen, (u16)n);
 			goto drop;
 		}
+		if (!nd->rx_elems[n])
+			nd->rx_elems[n] = virtq_elem_alloc(vq);
 		e = nd->rx_elems[n];
 		r = virtq_pop(vq, e);
 		if (r < 0)
@@ -290,6 +385,7 @@ static void drain_locked(struct net_dev *nd)
 
 		if (!deliver_locked(nd, nd->pending[i].buf, nd->pending[i].len))
 			break;
+		nd->pend_bytes -= nd->pending[i].len;
 		free(nd->pending[i].buf);
 		nd->pending[i].buf = NULL;
 		nd->pend_head = (i + 1) % VIRTIO_NET_PENDING;
@@ -305,6 +401,7 @@ static void drop_pending_locked(struct net_dev *nd)
 		nd->pend_head = (nd->pend_head + 1) % VIRTIO_NET_PENDING;
 		nd->pend_count--;
 	}
+	nd->pend_bytes = 0;
 }
 
 bool net_dev_rx(void *opaque, const u8 *buf, size_t len)
@@ -322,12 +419,16 @@ bool net_dev_rx(void *opaque, const u8 *buf, size_t len)
 	}
 	drain_locked(nd);
 	if (nd->pend_count || !deliver_locked(nd, buf, len)) {
-		if (nd->pend_count < VIRTIO_NET_PENDING && len <= 65536 + VIRTIO_NET_HDR_BYTES) {
+		/* by the frame's own size: most are small */
+		if (nd->pend_count < VIRTIO_NET_PENDING &&
+		    len <= VIRTIO_NET_HDR_BYTES + VIRTIO_NET_GSO_FRAME_MAX &&
+		    nd->pend_bytes + len <= VIRTIO_NET_PENDING_BYTES) {
 			int i = (nd->pend_head + nd->pend_count) % VIRTIO_NET_PENDING;
 
 			nd->pending[i].buf = xmalloc(len);
 			memcpy(nd->pending[i].buf, buf, len);
 			nd->pending[i].len = (u32)len;
+			nd->pend_bytes += len;
 			nd->pend_count++;
 		} else {
 			taken = false;
@@ -439,11 +540,56 @@ static void net_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
 	}
 }
 
-/* 5.1.3.1: CTRL_RX depends on CTRL_VQ. */
+#define NF(b)	VIRTIO_BIT(VIRTIO_NET_F_##b)
+
+/* 5.1.3.1: a feature and the features one of which it requires. */
+static const struct {
+	u64 bit, needs_any;
+} net_feature_deps[] = {
+	{ NF(GUEST_TSO4), NF(GUEST_CSUM) },
+	{ NF(GUEST_TSO6), NF(GUEST_CSUM) },
+	{ NF(GUEST_ECN), NF(GUEST_TSO4) | NF(GUEST_TSO6) },
+	{ NF(GUEST_UFO), NF(GUEST_CSUM) },
+	{ NF(HOST_TSO4), NF(CSUM) },
+	{ NF(HOST_TSO6), NF(CSUM) },
+	{ NF(HOST_ECN), NF(HOST_TSO4) | NF(HOST_TSO6) },
+	{ NF(HOST_UFO), NF(CSUM) },
+	{ NF(CTRL_RX), NF(CTRL_VQ) },
+};
+
+int net_features_check(u64 f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(net_feature_deps); i++)
+		if ((f & net_feature_deps[i].bit) && !(f & net_feature_deps[i].needs_any))
+			return -1;
+	return 0;
+}
+
 static int net_features_ok(struct virtio_device *vdev, u64 f)
 {
-	return (f & VIRTIO_BIT(VIRTIO_NET_F_CTRL_RX)) && !(f & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ)) ?
-	       -1 : 0;
+	int r = net_features_check(f);
+
+	if (r < 0)
+		pr_debug("%s: driver features %#llx break a dependency of virtio 1.2 5.1.3.1",
+			 vdev->label, (unsigned long long)f);
+	return r;
+}
+
+/* What the driver takes for receive (@f negotiated), as NET_OFFLOAD_*
+ * bits for the back end's set_offload. */
+static unsigned int guest_offloads(u64 f)
+{
+	unsigned int o = 0;
+
+	if (f & NF(GUEST_CSUM))
+		o |= NET_OFFLOAD_CSUM;
+	if (f & NF(GUEST_TSO4))
+		o |= NET_OFFLOAD_TSO4;
+	if (f & NF(GUEST_TSO6))
+		o |= NET_OFFLOAD_TSO6;
+	if (f & NF(GUEST_ECN))
+		o |= NET_OFFLOAD_TSO_ECN;
+	return o;
 }
 
 static void net_driver_ok(struct virtio_device *vdev)
@@ -452,8 +598,9 @@ static void net_driver_ok(struct virtio_device *vdev)
 
 	struct virtqueue *rx = &vdev->vqs[NET_RXQ], *tx = &vdev->vqs[NET_TXQ];
 
+	/* before vhost-net takes the rings: it reads the tap as set here */
 	if (nd->be && nd->be->ops->set_offload)
-		nd->be->ops->set_offload(nd->be, virtio_has_feature(vdev, VIRTIO_NET_F_GUEST_CSUM));
+		nd->be->ops->set_offload(nd->be, guest_offloads(vdev->features));
 	if (!nd->be || !nd->be->ops->rings_start || nd->call_fd[0] < 0 ||
 	    !__atomic_load_n(&rx->ready, __ATOMIC_ACQUIRE) ||
 	    !__atomic_load_n(&tx->ready, __ATOMIC_ACQUIRE))
@@ -490,6 +637,9 @@ static void net_reset(struct virtio_device *vdev)
 	}
 	drop_pending_locked(nd);
 	pthread_mutex_unlock(&nd->rx_lock);
+	/* no driver takes GSO frames now: the tap segments them itself */
+	if (nd->be && nd->be->ops->set_offload)
+		nd->be->ops->set_offload(nd->be, 0);
 }
 
 static void net_exit(struct virtio_device *vdev)
@@ -549,7 +699,7 @@ struct net_dev *net_dev_new(const u8 mac[6], int index)
 	vdev->config = (u8 *)&nd->config;
 	vdev->config_size = sizeof(nd->config);
 	vdev->nr_queues = NET_NR_QUEUES;
-	vdev->queue_size = NET_QUEUE_SIZE;
+	vdev->queue_size = VIRTIO_NET_QUEUE_SIZE;
 	vdev->nr_threads = 1;
 	return nd;
 }
@@ -558,8 +708,24 @@ void net_dev_alloc_elems(struct net_dev *nd)
 {
 	nd->tx_elem = virtq_elem_alloc(&nd->vdev.vqs[NET_TXQ]);
 	nd->ctrl_elem = virtq_elem_alloc(&nd->vdev.vqs[NET_CTRLQ]);
-	for (int i = 0; i < VIRTIO_NET_MERGE_MAX; i++)
-		nd->rx_elems[i] = virtq_elem_alloc(&nd->vdev.vqs[NET_RXQ]);
+	/* the rest as frames merge over more: 4 KiB each */
+	nd->rx_elems[0] = virtq_elem_alloc(&nd->vdev.vqs[NET_RXQ]);
+}
+
+void net_dev_set_backend(struct net_dev *nd, struct net_backend *be)
+{
+	u64 f = nd->vdev.device_features & ~(NF(HOST_TSO4) | NF(HOST_TSO6) | NF(HOST_ECN) |
+					      NF(GUEST_TSO4) | NF(GUEST_TSO6) | NF(GUEST_ECN));
+	unsigned int o = be->vnet_hdr ? be->offloads : 0;
+
+	nd->be = be;
+	if (o & NET_OFFLOAD_TSO4)
+		f |= NF(HOST_TSO4) | NF(GUEST_TSO4);
+	if (o & NET_OFFLOAD_TSO6)
+		f |= NF(HOST_TSO6) | NF(GUEST_TSO6);
+	if ((o & NET_OFFLOAD_TSO_ECN) && (o & (NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6)))
+		f |= NF(HOST_ECN) | NF(GUEST_ECN);
+	virtio_dev_set_device_features(&nd->vdev, f);
 }
 
 /* Eventfds for a back end that moves frames itself, watched by the
@@ -586,6 +752,7 @@ int virtio_net_create(struct kvm *kvm)
 
 	for (int i = 0; i < cfg->nr_nets; i++) {
 		const struct net_opts *o = cfg->nets[i];
+		struct net_backend *be;
 		struct net_dev *nd;
 		char mac[18];
 		u8 m[6];
@@ -601,14 +768,16 @@ int virtio_net_create(struct kvm *kvm)
 		if (virtio_dev_register(kvm, &nd->vdev, cfg->virtio_transport) < 0)
 			return -1;
 		net_dev_alloc_elems(nd);
-		nd->be = net_backend_open(o, nr_net_devs, net_dev_rx, nd);
-		if (!nd->be)
+		be = net_backend_open(o, nr_net_devs, net_dev_rx, nd);
+		if (!be)
 			return -1;
+		net_dev_set_backend(nd, be);
 		if (nd->be->ops->rings_start && net_dev_add_calls(nd) < 0)
 			return -1;
 		net_devs[nr_net_devs++] = nd;
 		net_mac_format(m, mac);
-		pr_info("%s: eth%d, MAC %s, %s", nd->vdev.label, nd->index, mac, nd->be->desc);
+		pr_info("%s: eth%d, MAC %s, %s%s", nd->vdev.label, nd->index, mac, nd->be->desc,
+			nd->vdev.device_features & NF(HOST_TSO4) ? ", TSO offered" : "");
 	}
 	return 0;
 }

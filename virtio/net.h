@@ -16,6 +16,14 @@
 #define VIRTIO_NET_F_GUEST_CSUM		1
 #define VIRTIO_NET_F_MTU		3
 #define VIRTIO_NET_F_MAC		5
+#define VIRTIO_NET_F_GUEST_TSO4		7
+#define VIRTIO_NET_F_GUEST_TSO6		8
+#define VIRTIO_NET_F_GUEST_ECN		9
+#define VIRTIO_NET_F_GUEST_UFO		10
+#define VIRTIO_NET_F_HOST_TSO4		11
+#define VIRTIO_NET_F_HOST_TSO6		12
+#define VIRTIO_NET_F_HOST_ECN		13
+#define VIRTIO_NET_F_HOST_UFO		14
 #define VIRTIO_NET_F_MRG_RXBUF		15
 #define VIRTIO_NET_F_STATUS		16
 #define VIRTIO_NET_F_CTRL_VQ		17
@@ -29,6 +37,10 @@
 #define VIRTIO_NET_HDR_F_DATA_VALID	2
 #define VIRTIO_NET_HDR_F_RSC_INFO	4
 #define VIRTIO_NET_HDR_GSO_NONE		0
+#define VIRTIO_NET_HDR_GSO_TCPV4	1
+#define VIRTIO_NET_HDR_GSO_UDP		3
+#define VIRTIO_NET_HDR_GSO_TCPV6	4
+#define VIRTIO_NET_HDR_GSO_ECN		0x80	/* with TCPV4/6: CWR set in the segments */
 
 /* Control queue classes and answers (5.1.6.5). */
 #define VIRTIO_NET_CTRL_RX		0
@@ -40,8 +52,20 @@
 #define VIRTIO_NET_ETH_HDR	14
 /* Largest frame either way: the MTU plus an Ethernet header and a VLAN tag. */
 #define VIRTIO_NET_FRAME_MAX	(VIRTIO_NET_MTU + VIRTIO_NET_ETH_HDR + 4)
-/* Most receive buffers one frame may be merged over (MRG_RXBUF). */
-#define VIRTIO_NET_MERGE_MAX	32
+/*
+ * Largest GSO frame either way: what the 65562-byte receive buffer that
+ * virtio 1.2 5.1.6.3.1 asks of a driver with GUEST_TSO and without
+ * MRG_RXBUF holds after the header. Linux sends and hands a tap at most
+ * 64 KiB (its GSO limit) including the Ethernet header.
+ */
+#define VIRTIO_NET_GSO_FRAME_MAX	(65562 - VIRTIO_NET_HDR_BYTES)
+/* The smallest TCP header: a GSO segment is csum_start + this + gso_size. */
+#define VIRTIO_NET_TCP_HDR	20
+/* The TCP checksum field within the TCP header (RFC 9293 section 3.1). */
+#define VIRTIO_NET_TCP_CSUM_OFF	16
+/* Receive queue entries; a frame may be merged over all of them (MRG_RXBUF). */
+#define VIRTIO_NET_QUEUE_SIZE	256
+#define VIRTIO_NET_MERGE_MAX	VIRTIO_NET_QUEUE_SIZE
 /*
  * Frames held for a full receive queue before more are refused. libslirp
  * cannot hold a refused frame (TCP then waits out a retransmit timeout),
@@ -50,6 +74,13 @@
  * a slot is allocated only while it holds a frame.
  */
 #define VIRTIO_NET_PENDING	512
+/*
+ * And bytes: 512 GSO frames of 64 KiB would be 32 MiB. 512 MTU-sized
+ * frames (libslirp's case, which has no GSO) fit well below this; a tap
+ * that meets the cap holds the frame and stops reading, so the kernel's
+ * queue keeps the rest.
+ */
+#define VIRTIO_NET_PENDING_BYTES	(2u << 20)
 
 /* Queue numbers (5.1.2, no VIRTIO_NET_F_MQ). */
 enum { NET_RXQ, NET_TXQ, NET_CTRLQ, NET_NR_QUEUES };
@@ -82,15 +113,17 @@ struct net_dev {
 	struct net_backend *be;
 	int index;			/* eth0, eth1...: creation order */
 	struct virtq_elem *tx_elem, *ctrl_elem;
+	/* receive chain holders, allocated as a frame first needs that many */
 	struct virtq_elem *rx_elems[VIRTIO_NET_MERGE_MAX];
 	u32 rx_lens[VIRTIO_NET_MERGE_MAX];
-	u8 txbuf[VIRTIO_NET_HDR_BYTES + 65536];
+	u8 txbuf[VIRTIO_NET_HDR_BYTES + VIRTIO_NET_GSO_FRAME_MAX];
 	pthread_mutex_t rx_lock;	/* RX delivery and @pending */
 	struct {
 		u32 len;
 		u8 *buf;		/* header (if be->vnet_hdr) and frame */
 	} pending[VIRTIO_NET_PENDING];
 	int pend_head, pend_count;
+	size_t pend_bytes;		/* held in @pending, at most VIRTIO_NET_PENDING_BYTES */
 	bool vhost;			/* the back end has the rx/tx rings (under rx_lock) */
 	int call_fd[2];			/* rings_start's used-buffer eventfds (relayed), or -1 */
 	struct net_call {
@@ -107,12 +140,29 @@ struct net_dev {
 };
 
 /*
- * net_dev_new - a NIC with MAC @mac (index @index for names) over back end
- * @be (may be NULL until net_dev_set_backend()), not yet on a transport:
- * the caller registers &nd->vdev (virtio_dev_register(), or
- * virtio_dev_init() in tests) and then calls net_dev_alloc_elems().
+ * net_dev_new - a NIC with MAC @mac (index @index for names) without a
+ * back end, not yet on a transport: the caller registers &nd->vdev
+ * (virtio_dev_register(), or virtio_dev_init() in tests), calls
+ * net_dev_alloc_elems() and then net_dev_set_backend().
  */
 struct net_dev *net_dev_new(const u8 mac[6], int index);
+
+/*
+ * net_dev_set_backend - attach back end @be to @nd before the driver
+ * runs, and offer what it carries: HOST_TSO4/6, GUEST_TSO4/6 and
+ * HOST/GUEST_ECN for its NET_OFFLOAD_TSO* bits (with vnet_hdr), nothing
+ * more otherwise. CSUM and GUEST_CSUM, which they require (virtio 1.2
+ * 5.1.3.1), are offered for every back end. UFO is never offered.
+ */
+void net_dev_set_backend(struct net_dev *nd, struct net_backend *be);
+
+/*
+ * net_features_check - the feature dependencies of virtio 1.2 5.1.3.1
+ * for driver features @f: every TSO and UFO bit needs its direction's
+ * checksum bit, each ECN bit a TSO bit of its direction, CTRL_RX needs
+ * CTRL_VQ. Returns 0, or -1 (FEATURES_OK is refused).
+ */
+int net_features_check(u64 f);
 
 /* net_dev_alloc_elems - chain holders, once the queues are initialized. */
 void net_dev_alloc_elems(struct net_dev *nd);
@@ -126,15 +176,21 @@ void net_dev_alloc_elems(struct net_dev *nd);
 bool net_dev_rx(void *opaque, const u8 *buf, size_t len);
 
 /*
- * net_tx_parse - check the transmit chain @elem (virtio 1.2 5.1.6.2):
- * device-readable only, a header then a frame of 14 to
- * VIRTIO_NET_FRAME_MAX bytes, no GSO, flags only NEEDS_CSUM and only with
- * @csum (VIRTIO_NET_F_CSUM negotiated), csum_start + csum_offset + 2
- * inside the frame. Copies header and frame to @out (at least
- * VIRTIO_NET_HDR_BYTES + VIRTIO_NET_FRAME_MAX bytes) and returns their
- * length, or -1 with the fault in @why.
+ * net_tx_parse - check the transmit chain @elem (virtio 1.2 5.1.6.2)
+ * against the negotiated @features: device-readable only, a header then
+ * a frame of 14 to VIRTIO_NET_FRAME_MAX bytes, flags only NEEDS_CSUM and
+ * only with CSUM, csum_start + csum_offset + 2 inside the frame. A GSO
+ * frame (gso_type TCPV4 or TCPV6 with HOST_TSO4 or HOST_TSO6, the ECN bit
+ * only with HOST_ECN) may be up to VIRTIO_NET_GSO_FRAME_MAX bytes and
+ * must have NEEDS_CSUM on the TCP checksum (csum_offset 16), a gso_size
+ * from 1 to what fills a VIRTIO_NET_FRAME_MAX segment after csum_start
+ * and a 20-byte TCP header, and an hdr_len within the frame. Copies
+ * header and frame to @out (at least VIRTIO_NET_HDR_BYTES +
+ * VIRTIO_NET_GSO_FRAME_MAX bytes) and returns their length, or -1 with
+ * the fault in @why.
  */
-int net_tx_parse(const struct virtq_elem *elem, bool csum, u8 *out, char *why, size_t whylen);
+int net_tx_parse(const struct virtq_elem *elem, u64 features, u8 *out, char *why,
+		 size_t whylen);
 
 /*
  * net_csum_finish - do the checksum the driver left with NEEDS_CSUM on

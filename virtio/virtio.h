@@ -275,6 +275,14 @@ u8 virtio_status(struct virtio_device *vdev);
 /* virtio_has_feature - was feature bit @bit accepted at FEATURES_OK? */
 bool virtio_has_feature(const struct virtio_device *vdev, unsigned int bit);
 
+/*
+ * virtio_dev_set_device_features - make @features @vdev's device-specific
+ * offer (the core adds its own bits), for a device that learns part of
+ * it only after virtio_dev_register() (virtio-net: its back end's
+ * offloads). Call before the driver can read the offer. Takes vdev->lock.
+ */
+void virtio_dev_set_device_features(struct virtio_device *vdev, u64 features);
+
 /* ---- for transports: call with vdev->lock held -------------------------- */
 
 /* The 32 feature bits the device offers starting at bit 32 * @sel (0 past 63). */

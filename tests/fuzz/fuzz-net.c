@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtio-net device (virtio/net.c): transmit headers and frames,
- * receive buffers with and without MRG_RXBUF, held frames, the control
- * queue, resets, over all three queues of 16 entries in 1 MiB of guest
- * RAM, with a back end that only records. No threads, no KVM. Source:
- * virtio 1.2 section 5.1.6.
+ * The virtio-net device (virtio/net.c): transmit headers and frames (GSO
+ * ones too), receive buffers with and without MRG_RXBUF, held frames,
+ * the control queue, resets, over all three queues of 16 entries in 1 MiB
+ * of guest RAM, with a back end that only records. No threads, no KVM.
+ * Source: virtio 1.2 section 5.1.6.
  *
- * Input: u32 driver features, u8 back end header flag (bit 0), then ops,
+ * Input: u32 driver features, u8 back end flags (bit 0: it takes
+ * headers; bit 1: and TSO, so the device offers HOST/GUEST_TSO4/6 and
+ * ECN), then ops,
  * each one byte (its kind, mod 6) and its arguments (little endian; zeros
  * past the end):
  *   0 descriptor: u8 queue, u8 index, u32 GPA (mod RAM), u16 len,
  *     u8 flags, u8 next
  *   1 publish:    u8 queue, u8 head (an available ring entry, index + 1)
  *   2 notify:     u8 queue (the device serves it: queue_notify)
- *   3 receive:    u16 length (mod 2048), the frame's bytes (net_dev_rx)
+ *   3 receive:    u16 length, the frame's bytes, zeros past the input's
+ *                 end (net_dev_rx; a GSO frame from a TSO back end)
  *   4 RAM write:  u32 GPA (mod RAM), u8 length, bytes
  *   5 reset and bring up again with u32 driver features
  * Checked: no sanitizer report; every frame sent is 14 to 1518 bytes
- * (plus the header for a back end that takes one).
+ * (plus the header for a back end that takes one), or a GSO frame of up
+ * to VIRTIO_NET_GSO_FRAME_MAX bytes whose header net_tx_parse vouched
+ * for: a TCP kind, NEEDS_CSUM at offset 16, a gso_size that fits.
  */
 #include <stdlib.h>
 
@@ -43,7 +48,8 @@ static const struct virtio_transport_ops tops = {
 
 static int fb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 {
-	size_t len = 0, min = 14 + (be->vnet_hdr ? 12 : 0);
+	size_t len = 0, min = 14 + (be->vnet_hdr ? 12 : 0), max = VIRTIO_NET_FRAME_MAX;
+	struct virtio_net_hdr h = { 0 };
 
 	for (int i = 0; i < iovcnt; i++) {
 		const u8 *p = iov[i].iov_base;
@@ -52,7 +58,20 @@ static int fb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 			sink ^= p[k];
 		len += iov[i].iov_len;
 	}
-	if (len < min || len > min + VIRTIO_NET_FRAME_MAX - 14)
+	if (be->vnet_hdr && iovcnt && iov[0].iov_len >= sizeof(h))
+		memcpy(&h, iov[0].iov_base, sizeof(h));
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		u8 kind = h.gso_type & (u8)~VIRTIO_NET_HDR_GSO_ECN;
+
+		if (!be->offloads || (kind != VIRTIO_NET_HDR_GSO_TCPV4 &&
+				      kind != VIRTIO_NET_HDR_GSO_TCPV6) ||
+		    !(h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+		    h.csum_offset != VIRTIO_NET_TCP_CSUM_OFF || !h.gso_size ||
+		    h.csum_start + VIRTIO_NET_TCP_HDR + h.gso_size > VIRTIO_NET_FRAME_MAX)
+			abort();
+		max = VIRTIO_NET_GSO_FRAME_MAX;
+	}
+	if (len < min || len > min + max - 14)
 		abort();
 	return 0;
 }
@@ -94,11 +113,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	ram = calloc(1, RAM_SIZE);
 	guest_mem_layout(&mem, ram, RAM_SIZE);
 	nd = net_dev_new((const u8 *)"\x52\x54\x00\x00\x00\x01", 0);
-	nd->be = &fb;
 	if (virtio_dev_init(NULL, &nd->vdev, &mem) < 0)
 		abort();
 	nd->vdev.tops = &tops;
 	net_dev_alloc_elems(nd);
+	net_dev_set_backend(nd, &fb);
 	return 0;
 }
 
@@ -107,9 +126,12 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	struct fz f = { data, size };
 	u16 avail_idx[NET_NR_QUEUES] = { 0 };
 	u32 features = fz_u32(&f);
-	u8 frame[2048];
+	static u8 frame[65536];
+	u8 flags = fz_u8(&f);
 
-	fb.vnet_hdr = fz_u8(&f) & 1;
+	fb.vnet_hdr = flags & 1;
+	fb.offloads = flags & 2 ? NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6 | NET_OFFLOAD_TSO_ECN : 0;
+	net_dev_set_backend(nd, &fb);
 	memset(ram, 0, RAM_SIZE);
 	bring_up(features);
 	while (f.n) {
@@ -145,7 +167,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 				nd->vdev.ops->queue_notify(&nd->vdev, &nd->vdev.vqs[q]);
 			break;
 		case 3: {
-			size_t len = fz_u16(&f) % sizeof(frame), got;
+			size_t len = fz_u16(&f), got;
 			const u8 *src = fz_take(&f, len, &got);
 
 			memset(frame, 0, len);

@@ -265,6 +265,10 @@ put("blk", "past-end", blk([hdr(0, 2047)], [bytes(1024) + b"\xff"]))
 # ---- virtio-net (fuzz-net.c: features, back end flag, then operations) -----
 
 NET_CSUM, NET_GUEST_CSUM, NET_MRG, NET_CTRL_VQ, NET_CTRL_RX = 1, 2, 1 << 15, 1 << 17, 1 << 18
+NET_GUEST_TSO4, NET_GUEST_TSO6, NET_GUEST_ECN = 1 << 7, 1 << 8, 1 << 9
+NET_HOST_TSO4, NET_HOST_TSO6, NET_HOST_ECN = 1 << 11, 1 << 12, 1 << 13
+NET_TX_TSO = NET_CSUM | NET_HOST_TSO4 | NET_HOST_TSO6 | NET_HOST_ECN
+NET_RX_TSO = NET_GUEST_CSUM | NET_GUEST_TSO4 | NET_GUEST_TSO6 | NET_GUEST_ECN
 
 
 def ndesc(q, i, gpa, length, flags=0, nxt=0):
@@ -287,8 +291,8 @@ def nram(gpa, data):
     return le("BIB", 4, gpa, len(data)) + data
 
 
-def nhdr(flags=0, gso=0, cstart=0, coff=0):
-    return le("BBHHHHH", flags, gso, 0, 0, cstart, coff, 0)
+def nhdr(flags=0, gso=0, cstart=0, coff=0, hdr_len=0, gso_size=0):
+    return le("BBHHHHH", flags, gso, hdr_len, gso_size, cstart, coff, 0)
 
 
 ETH = bytes(range(60))
@@ -308,6 +312,20 @@ put("net", "tx-flood", le("IB", NET_CSUM, 0) +
     b"".join(ndesc(1, i, 0x80000, 4) + npub(1, i) for i in range(16)) + nkick(1) * 4 +
     le("BI", 5, NET_CSUM) + nram(0x80000, nhdr() + ETH) + ndesc(1, 0, 0x80000, 72) +
     npub(1, 0) + nkick(1))
+# GSO (back end flags 3: headers and TSO): a 40000-byte TCPV4 frame sent
+# (the RAM past the 60 bytes written is zeros), and GSO frames received
+# over merged 1 KiB buffers and into one 4 KiB buffer
+put("net", "tx-gso", le("IB", NET_TX_TSO, 3) +
+    nram(0x80000, nhdr(1, 1, 34, 16, 66, 1448) + ETH) + ndesc(1, 0, 0x80000, 12 + 40000) +
+    npub(1, 0) + nkick(1))
+put("net", "tx-gso-ecn6", le("IB", NET_TX_TSO, 3) +
+    nram(0x80000, nhdr(1, 0x84, 54, 16, 86, 1428) + ETH) + ndesc(1, 0, 0x80000, 12, 1, 1) +
+    ndesc(1, 1, 0x80100, 30000) + npub(1, 0) + nkick(1))
+put("net", "rx-gso-merged", le("IB", NET_RX_TSO | NET_MRG, 3) +
+    b"".join(ndesc(0, i, 0x90000 + 0x400 * i, 1024, 2) + npub(0, i) for i in range(4)) +
+    nrx(nhdr(1, 1, 34, 16, 66, 1448) + ETH * 50))
+put("net", "rx-gso-big", le("IB", NET_RX_TSO, 3) + ndesc(0, 0, 0x90000, 4096, 2) +
+    npub(0, 0) + nrx(nhdr(1, 4, 54, 16, 86, 1428) + ETH * 60) + nkick(0))
 # ---- 9P2000.L requests (fuzz-9p.c) -----------------------------------------
 
 def p9s(text):
