@@ -55,12 +55,12 @@ printf '%-512s' 'cow-$token' | dd of=/dev/vdc bs=512 count=1 conv=fsync 2>/dev/n
 echo 3 > /proc/sys/vm/drop_caches
 echo io-vdc=\$(dd if=/dev/vdc bs=512 count=1 2>/dev/null | tr -d ' ')
 echo io-console=\$(cat /sys/class/tty/console/active)")"
-ok_log "$log" 'io-vda-written' "the guest writes a block to /dev/vda"
-ok_log "$log" 'io-rng=[0-9a-f]{32}' "the guest reads /dev/hwrng (virtio-rng)"
-ok_log "$log" 'io-rng-name=virtio_rng' "... which is virtio_rng"
-ok_log "$log" 'io-vdb-refused' "a write to the read-only vdb is refused"
-ok_log "$log" "io-vdc=cow-$token" "the guest reads its cow write back from vdc"
-ok_log "$log" 'io-console=.*hvc0' "the guest's console is hvc0 (virtio console)"
+ok_log "$log" "${OUT}io-vda-written" "the guest writes a block to /dev/vda"
+ok_log "$log" "${OUT}io-rng=[0-9a-f]{32}" "the guest reads /dev/hwrng (virtio-rng)"
+ok_log "$log" "${OUT}io-rng-name=virtio_rng" "... which is virtio_rng"
+ok_log "$log" "${OUT}io-vdb-refused" "a write to the read-only vdb is refused"
+ok_log "$log" "${OUT}io-vdc=cow-$token" "the guest reads its cow write back from vdc"
+ok_log "$log" "${OUT}io-console=.*hvc0" "the guest's console is hvc0 (virtio console)"
 st=1
 [ "$(sha256sum < "$vdb")" = "$vdb_sum" ] && [ "$(sha256sum < "$vdc")" = "$vdc_sum" ] &&
 	grep -qa "cow-$token" "$ovl" && st=0
@@ -71,7 +71,7 @@ tap_ok "$st" "the host: vdb and vdc's base unchanged, the overlay holds the writ
 log=$logdir/linux-io-read.log
 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-io-$$" -d "$vda" \
 	-p "$base $(cmd64 "echo io-vda=\$(dd if=/dev/vda bs=512 count=1 2>/dev/null | tr -d ' ')")"
-ok_log "$log" "io-vda=$token" "a second boot reads the block back from /dev/vda"
+ok_log "$log" "${OUT}io-vda=$token" "a second boot reads the block back from /dev/vda"
 ok_status "$BOOT_STATUS" 0 "... and powers off (status 0)"
 st=1
 head -c 512 "$vda" | grep -qa "$token" && st=0

@@ -139,12 +139,13 @@ boot=$!
 sent=1 list_macs=
 for _ in $(seq 600); do
 	kill -0 "$boot" 2>/dev/null || break
-	if log_has "$log" 'net-listening'; then
-		list_macs=$("$LKVM" list --json 2>/dev/null | python3 -c "
+	if log_has "$log" "${OUT}net-listening"; then
+		"$LKVM" list --json >"$log.list" 2>&1
+		list_macs=$(python3 -c "
 import json, sys
-for g in json.load(sys.stdin):
+for g in json.load(open(sys.argv[1])):
     if g['name'] == 'linux-net-$$':
-        print(','.join(g.get('macs', [])))")
+        print(','.join(g.get('macs', [])))" "$log.list" 2>/dev/null)
 		for _ in $(seq 20); do
 			python3 -c "
 import socket, sys
@@ -161,19 +162,20 @@ wait "$boot"
 BOOT_STATUS=$(cat "$log.status" 2>/dev/null || echo unknown)
 ok_log "$log" 'lkvm-guest: eth0: 10\.0\.2\.15/24 by DHCP' "eth0 gets 10.0.2.15/24 by DHCP"
 ok_log "$log" 'lkvm-guest: eth1: 10\.0\.2\.15/24 by DHCP' "two -n user: eth1 gets its own lease"
-ok_log "$log" 'net-ifs=.*eth0 eth1' "... the guest has eth0 and eth1"
+ok_log "$log" "${OUT}net-ifs=.*eth0 eth1" "... the guest has eth0 and eth1"
 st=1
-[ -n "$list_macs" ] && log_has "$log" "net-macs=$list_macs\$" &&
+[ -n "$list_macs" ] && log_has "$log" "${OUT}net-macs=$list_macs\$" &&
 	[ "${list_macs%%,*}" != "${list_macs#*,}" ] && st=0
 tap_ok "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC"
-[ "$st" = 0 ] || diag "    list --json: '$list_macs'; guest: $(log_line "$log" 'net-macs=')"
-ok_log "$log" "net-sum=$blob_sum" "a file from the host's 127.0.0.1 through 10.0.2.2: sha256 matches"
+[ "$st" = 0 ] || { diag "    list --json: '$list_macs'; guest: $(log_line "$log" "${OUT}net-macs=")"
+	sed 's/^/#     /' "$log.list" 2>/dev/null; }
+ok_log "$log" "${OUT}net-sum=$blob_sum" "a file from the host's 127.0.0.1 through 10.0.2.2: sha256 matches"
 tap_ok "$sent" "the host connects to the forwarded 127.0.0.1:$fwd_port"
-ok_log "$log" "net-got=$token" "... and the guest's nc -l on port 8080 gets the token"
+ok_log "$log" "${OUT}net-got=$token" "... and the guest's nc -l on port 8080 gets the token"
 if [ -n "$dns_addr" ]; then
-	ok_log "$log" "net-dns-addr=${dns_addr//./\\.}\$" "the guest resolves $dns_name to $dns_addr through 10.0.2.3 and this host's resolver"
+	ok_log "$log" "${OUT}net-dns-addr=${dns_addr//./\\.}\$" "the guest resolves $dns_name to $dns_addr through 10.0.2.3 and this host's resolver"
 elif [ -n "$dns_name" ]; then
-	ok_log "$log" 'net-dns-ok' "the guest resolves $dns_name through 10.0.2.3"
+	ok_log "$log" "${OUT}net-dns-ok" "the guest resolves $dns_name through 10.0.2.3"
 else
 	tap_skip "the guest resolves a name through 10.0.2.3" "this host resolves no name and the test is not root (it cannot give lkvm a private resolver)"
 fi
@@ -186,7 +188,7 @@ log=$logdir/linux-net-mmio.log
 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-net-$$" \
 	--virtio-transport mmio -p "$base $(cmd64 "$fetch")"
 ok_log "$log" 'lkvm-guest: eth0: 10\.0\.2\.15/24 by DHCP' "no -n: one user NIC; over virtio-mmio it gets 10.0.2.15 by DHCP"
-ok_log "$log" "net-sum=$blob_sum" "... and fetches the file intact"
+ok_log "$log" "${OUT}net-sum=$blob_sum" "... and fetches the file intact"
 [ "$TAP_FAILED" = "$failed" ] || dump_tail "$log" 40
 
 # 3. -n none: no NIC.
@@ -194,7 +196,7 @@ failed=$TAP_FAILED
 log=$logdir/linux-net-none.log
 boot_log "$log" -k "$kernel" -i "$initrd" -m 256 -c 1 --name "linux-net-$$" -n none \
 	-p "$base $(cmd64 "echo net-none-ifs=\$(ls /sys/class/net | tr '\n' ' ')")"
-ok_log "$log" 'net-none-ifs=lo *$' "-n none: the guest has no eth0, only lo"
+ok_log "$log" "${OUT}net-none-ifs=lo *\$" "-n none: the guest has no eth0, only lo"
 ok_status "$BOOT_STATUS" 0 "... and powers off (status 0)"
 [ "$TAP_FAILED" = "$failed" ] || dump_tail "$log" 40
 
@@ -300,7 +302,7 @@ timeout 120 nc -l -p 9000 </dev/null >/dev/null")" &
 		pinged=1
 		for _ in $(seq 600); do
 			kill -0 "$boot" 2>/dev/null || break
-			if log_has "$log" 'net-tap-ready'; then
+			if log_has "$log" "${OUT}net-tap-ready"; then
 				ip netns exec "$netns" $ping -c 3 -W 5 10.0.3.2 \
 					>"$log.ping" 2>&1 && pinged=0
 				# let the guest's nc -l return: the boot ends
@@ -312,7 +314,7 @@ socket.create_connection(('10.0.3.2', 9000), 10).close()" 2>/dev/null
 			sleep 0.5
 		done
 		wait "$boot"
-		ok_log "$log" 'net-tap-ping-ok' "tap,$m: the guest pings the namespace (10.0.3.1)"
+		ok_log "$log" "${OUT}net-tap-ping-ok" "tap,$m: the guest pings the namespace (10.0.3.1)"
 		tap_ok "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)"
 		# virtio's sysfs features: one '0' or '1' per bit from bit 0 (the
 		# log also holds the command itself, with the names unexpanded)
@@ -321,7 +323,7 @@ socket.create_connection(('10.0.3.2', 9000), 10).close()" 2>/dev/null
 		[ "${feats:7:1}" = 1 ] && [ "${feats:11:1}" = 1 ] && st=0
 		tap_ok "$st" "tap,$m: the driver negotiated TSO (GUEST_TSO4 and HOST_TSO4)"
 		[ "$st" = 0 ] || diag "    guest's features: '${feats:-none}'"
-		ok_log "$log" "net-tap-down=$tap_sum" "tap,$m: 4 MiB namespace -> guest over TCP intact (sha256)"
+		ok_log "$log" "${OUT}net-tap-down=$tap_sum" "tap,$m: 4 MiB namespace -> guest over TCP intact (sha256)"
 		upsum=$(sed -n 's/.*net-tap-upsum=\([0-9a-f]\{64\}\).*/\1/p' "$log" | head -n1)
 		st=1
 		[ -n "$upsum" ] && grep -qx "$upsum" "$www/up.sums" 2>/dev/null && st=0

@@ -142,7 +142,7 @@ tap_ok "$st" "lkvm list --rootfs lists it"
 LKVM_CACHE=$LKVM_SANDBOX_CACHE BOOT_NO_RETRY= boot_log "$log" --rootfs "$name" -k "$kernel" -m 256 \
 	-p "$params lkvm.cmd=\"echo rootfs-\$(hostname); ls /usr/bin/env && echo persist > /root/p; exit 3\""
 ok_log "$log" "rootfs-$name" "lkvm run --rootfs runs lkvm.cmd (hostname $name)"
-ok_log "$log" '/usr/bin/env' "... with the host's /usr bound in"
+ok_log "$log" "${OUT}/usr/bin/env\$" "... with the host's /usr bound in"
 st=1; [ "$(cat "$dir/root/p" 2>/dev/null)" = persist ] && st=0
 tap_ok "$st" "... its /root is the rootfs directory's, on the host"
 ok_status "$BOOT_STATUS" 3 "... and lkvm exits with the command's status (3)"

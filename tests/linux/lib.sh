@@ -279,6 +279,11 @@ status_text() {
 	esac
 }
 
+# OUT: an ERE prefix that anchors a pattern at the start of a line the
+# guest printed (after stamp_lines' "[+s.ms] "), so that a marker matches
+# the command's output, never a kernel command line that holds its text.
+OUT='^\[[^]]*\] '
+
 # log_has LOG ERE: true if the ERE matches a line of LOG.
 log_has() { grep -qE -- "$2" "$1" 2>/dev/null; }
 
