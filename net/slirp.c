@@ -9,8 +9,9 @@
  *
  * Threads: one per NIC polls libslirp's sockets and runs its timers; the
  * device's I/O thread hands guest frames to slirp_input(). libslirp is not
- * thread-safe, so every call into it holds sb->lock (and so does every
- * frame it gives back, through send_packet). Source: libslirp.h.
+ * thread-safe, so every call into it holds slirp_lock, one lock for all
+ * NICs (and so does every frame it gives back, through send_packet).
+ * Source: libslirp.h.
  *
  * libslirp (and GLib under it) is opened with dlopen() by the first run
  * that has a -n user NIC (net_check_inputs() asks, before /dev/kvm), so
@@ -83,7 +84,6 @@ struct sb_timer {
 struct slirp_be {
 	struct net_backend be;
 	Slirp *slirp;
-	pthread_mutex_t lock;	/* every libslirp call, the timers, the poll set */
 	pthread_t tid;
 	bool started;
 	int wake_fd;		/* eventfd: new frames went in, or stop */
@@ -93,6 +93,15 @@ struct slirp_be {
 	int nr_pfds, cap_pfds;
 	u8 txbuf[SB_FRAME_MAX];
 };
+
+/*
+ * Every libslirp call, for every instance, and each instance's timers and
+ * poll set: libslirp keeps process-wide state that each call writes
+ * (curtime, the DNS server cache), and QEMU drives all its instances from
+ * one thread; with one lock per instance, two -n user NICs' threads
+ * wrote that state at the same time.
+ */
+static pthread_mutex_t slirp_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static s64 mono_ns(void)
 {
@@ -110,7 +119,7 @@ static void wake(struct slirp_be *sb)
 		pr_warn_once("%s: wake-up eventfd: %s", sb->be.desc, strerror(errno));
 }
 
-/* ---- libslirp's callbacks (called with sb->lock held) -------------------- */
+/* ---- libslirp's callbacks (called with slirp_lock held) -------------------- */
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
@@ -251,16 +260,16 @@ static void *slirp_thread(void *arg)
 		u32 timeout = SB_POLL_MAX_MS;
 		int n;
 
-		pthread_mutex_lock(&sb->lock);
+		pthread_mutex_lock(&slirp_lock);
 		if (sb->stop) {
-			pthread_mutex_unlock(&sb->lock);
+			pthread_mutex_unlock(&slirp_lock);
 			break;
 		}
 		sb->nr_pfds = 0;
 		add_poll(sb->wake_fd, SLIRP_POLL_IN, sb);
 		sl.pollfds_fill(sb->slirp, &timeout, add_poll, sb);
 		timeout = run_timers(sb, timeout);
-		pthread_mutex_unlock(&sb->lock);
+		pthread_mutex_unlock(&slirp_lock);
 
 		n = poll(sb->pfds, sb->nr_pfds, (int)timeout);
 		if (n < 0 && errno != EINTR)
@@ -271,10 +280,10 @@ static void *slirp_thread(void *arg)
 			if (read(sb->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				pr_warn_once("%s: eventfd: %s", sb->be.desc, strerror(errno));
 		}
-		pthread_mutex_lock(&sb->lock);
+		pthread_mutex_lock(&slirp_lock);
 		sl.pollfds_poll(sb->slirp, n < 0, get_revents, sb);
 		run_timers(sb, 0);
-		pthread_mutex_unlock(&sb->lock);
+		pthread_mutex_unlock(&slirp_lock);
 	}
 	return NULL;
 }
@@ -286,17 +295,17 @@ static int sb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 	struct slirp_be *sb = (struct slirp_be *)be;
 	size_t len = 0;
 
-	pthread_mutex_lock(&sb->lock);
+	pthread_mutex_lock(&slirp_lock);
 	for (int i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len > sizeof(sb->txbuf) - len) {
-			pthread_mutex_unlock(&sb->lock);
+			pthread_mutex_unlock(&slirp_lock);
 			return -1;
 		}
 		memcpy(sb->txbuf + len, iov[i].iov_base, iov[i].iov_len);
 		len += iov[i].iov_len;
 	}
 	sl.input(sb->slirp, sb->txbuf, (int)len);
-	pthread_mutex_unlock(&sb->lock);
+	pthread_mutex_unlock(&slirp_lock);
 	wake(sb);		/* new connections: poll their sockets */
 	return 0;
 }
@@ -307,14 +316,17 @@ static void sb_close(struct net_backend *be)
 {
 	struct slirp_be *sb = (struct slirp_be *)be;
 
-	pthread_mutex_lock(&sb->lock);
+	pthread_mutex_lock(&slirp_lock);
 	sb->stop = true;
-	pthread_mutex_unlock(&sb->lock);
+	pthread_mutex_unlock(&slirp_lock);
 	wake(sb);
 	if (sb->started)
 		pthread_join(sb->tid, NULL);
-	if (sb->slirp)
+	if (sb->slirp) {
+		pthread_mutex_lock(&slirp_lock);
 		sl.cleanup(sb->slirp);
+		pthread_mutex_unlock(&slirp_lock);
+	}
 	while (sb->timers) {
 		struct sb_timer *t = sb->timers;
 
@@ -370,14 +382,15 @@ struct net_backend *net_slirp_open(const struct net_opts *o, int index, net_rx_f
 	sb->be.rx = rx;
 	sb->be.rx_opaque = opaque;
 	snprintf(sb->be.desc, sizeof(sb->be.desc), "network %d (user)", index);
-	pthread_mutex_init(&sb->lock, NULL);
 	sb->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (sb->wake_fd < 0) {
 		pr_err("%s: eventfd: %s", sb->be.desc, strerror(errno));
 		free(sb);
 		return NULL;
 	}
+	pthread_mutex_lock(&slirp_lock);	/* another NIC's thread may run */
 	sb->slirp = sl.new_(&c, &slirp_cbs, sb);
+	pthread_mutex_unlock(&slirp_lock);
 	if (!sb->slirp) {
 		pr_err("%s: libslirp could not start", sb->be.desc);
 		sb_close(&sb->be);
@@ -389,8 +402,11 @@ struct net_backend *net_slirp_open(const struct net_opts *o, int index, net_rx_f
 		inet_ntop(AF_INET, &f->host_addr, addr, sizeof(addr));
 		inet_ntop(AF_INET, &f->guest_addr, gaddr, sizeof(gaddr));
 		errno = 0;
-		if (sl.add_hostfwd(sb->slirp, f->udp, f->host_addr, f->host_port,
-				      f->guest_addr, f->guest_port) < 0) {
+		pthread_mutex_lock(&slirp_lock);
+		err = sl.add_hostfwd(sb->slirp, f->udp, f->host_addr, f->host_port,
+				     f->guest_addr, f->guest_port);
+		pthread_mutex_unlock(&slirp_lock);
+		if (err < 0) {
 			pr_err("%s: hostfwd=%s:%s:%u-%s:%u: cannot listen on %s port %u%s%s",
 			       sb->be.desc, f->udp ? "udp" : "tcp", addr, f->host_port, gaddr,
 			       f->guest_port, addr, f->host_port, errno ? ": " : "",
