@@ -13,7 +13,8 @@
 #   boot 2 (virtio-mmio, no -n: the default user NIC): DHCP and the fetch;
 #   boot 3 (-n none): no eth0;
 #   tap:    as root with /dev/net/tun, a tap in a network namespace the
-#           test makes: guest and namespace ping each other, with
+#           test makes: guest and namespace ping each other (the
+#           namespace again after the transfers below), with
 #           vhost-net (vhost=on) and without (vhost=off); with vhost-net
 #           over PCI, its interrupts go by irqfd: lkvm says so, and the
 #           count it relayed itself (its exit line) is small next to the
@@ -113,7 +114,7 @@ cmd64() { printf 'lkvm.cmd64=%s' "$(printf '%s' "$1" | base64 -w0)"; }
 base="console=ttyS0 panic=-1 $(nested_cmdline)"
 fetch="wget -q -O /tmp/blob http://10.0.2.2:$http_port/blob && echo net-sum=\$(sha256sum /tmp/blob | cut -d' ' -f1)"
 
-plan 27
+plan 29
 diag "kernel $kernel; logs in $logdir"
 
 # 1. Two user NICs over PCI, a fetch, a forward, DNS.
@@ -235,6 +236,28 @@ if [ -z "$why" ]; then
 		why="cannot make a tap in a network namespace: $(tail -n1 "$logdir/linux-net-netns.log")"
 	fi
 fi
+# tap_ping FILE: the namespace pings the guest; appends ping's output and
+# the tap's frame counts (the namespace's tx, then rx) before and after.
+tap_ping() {
+	local st=0 c
+	c() { ip netns exec "$netns" cat "/sys/class/net/$tapdev/statistics/$1_packets" 2>/dev/null; }
+	echo "tap tx/rx before: $(c tx)/$(c rx)" >> "$1"
+	ip netns exec "$netns" $ping -c 3 -W 5 10.0.3.2 >> "$1" 2>&1 || st=1
+	echo "tap tx/rx after: $(c tx)/$(c rx); neighbour: $(ip -n "$netns" neigh show 10.0.3.2)" >> "$1"
+	return $st
+}
+# tap_knock: connect to the guest's nc -l on port 9000 (which lets its
+# command go on), for up to 10 s.
+tap_knock() {
+	ip netns exec "$netns" python3 -c "
+import socket, time
+for _ in range(10):
+    try:
+        socket.create_connection(('10.0.3.2', 9000), 3).close()
+        break
+    except OSError:
+        time.sleep(1)" 2>/dev/null
+}
 # tap_frames: frames the namespace's tap has carried both ways so far.
 tap_frames() {
 	ip netns exec "$netns" cat "/sys/class/net/$tapdev/statistics/rx_packets" \
@@ -244,7 +267,7 @@ tap_frames() {
 if [ -n "$why" ]; then
 	for m in vhost=on vhost=off; do
 		for d in "the guest pings the namespace" "the namespace pings the guest" \
-			"says how frames move" "the driver negotiated TSO" \
+			"... and again after the 8 MiB of TCP" "says how frames move" "the driver negotiated TSO" \
 			"4 MiB namespace -> guest intact" "4 MiB guest -> namespace intact"; do
 			tap_skip "tap,$m: $d" "$why"
 		done
@@ -299,6 +322,8 @@ while True:
 			--name "linux-net-$$" --loglevel info -n "tap,ifname=$tapdev,$m" \
 			-p "$base $(cmd64 "ip addr add 10.0.3.2/24 dev eth0
 ping -c 3 -W 5 10.0.3.1 >/tmp/ping 2>&1 && echo net-tap-ping-ok || cat /tmp/ping
+echo net-tap-pingme
+timeout 60 nc -l -p 9000 </dev/null >/dev/null
 for d in /sys/bus/virtio/devices/*; do [ \"\$(cat \$d/device)\" = 0x0001 ] && echo net-tap-features=\$(cat \$d/features); done
 timeout 100 wget -q -O /tmp/down http://10.0.3.1:8081/tapblob && echo net-tap-down=\$(sha256sum /tmp/down | cut -d' ' -f1)
 rm -f /tmp/down
@@ -307,25 +332,37 @@ echo net-tap-upsum=\$(sha256sum /tmp/up | cut -d' ' -f1)
 timeout 100 nc 10.0.3.1 9001 < /tmp/up; echo net-tap-up-status=\$?
 rm -f /tmp/up
 echo net-tap-ready
-timeout 120 nc -l -p 9000 </dev/null >/dev/null")" &
+timeout 60 nc -l -p 9000 </dev/null >/dev/null")" &
 		boot=$!
-		pinged=1
+		# The namespace pings the guest twice: once it has its address
+		# (net-tap-pingme), and after the transfers (net-tap-ready); each
+		# time a connect to the guest's nc -l on port 9000 lets it go on.
+		pinged=1 pinged_after=1 wait_for=net-tap-pingme
+		: > "$log.ping"
 		for _ in $(seq 600); do
 			kill -0 "$boot" 2>/dev/null || break
-			if log_has "$log" "${OUT}net-tap-ready"; then
-				ip netns exec "$netns" $ping -c 3 -W 5 10.0.3.2 \
-					>"$log.ping" 2>&1 && pinged=0
-				# let the guest's nc -l return: the boot ends
-				ip netns exec "$netns" python3 -c "
-import socket
-socket.create_connection(('10.0.3.2', 9000), 10).close()" 2>/dev/null
-				break
+			if log_has "$log" "${OUT}$wait_for"; then
+				st=1
+				tap_ping "$log.ping" && st=0
+				tap_knock
+				if [ "$wait_for" = net-tap-pingme ]; then
+					pinged=$st wait_for=net-tap-ready
+				else
+					pinged_after=$st
+					break
+				fi
 			fi
 			sleep 0.5
 		done
 		wait "$boot"
 		ok_log "$log" "${OUT}net-tap-ping-ok" "tap,$m: the guest pings the namespace (10.0.3.1)"
 		tap_ok "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)"
+		# Known open bug (issue 10): in about one nested run in three,
+		# after the transfers below, the guest answered neither ping nor
+		# connect, with vhost-net and without; the log keeps the tap's
+		# frame counts and the namespace's neighbour entry.
+		tap_todo "$pinged_after" "tap,$m: ... and again after the 8 MiB of TCP" \
+			"issue 10: now and then the guest answers nothing after the transfers"
 		# virtio's sysfs features: one '0' or '1' per bit from bit 0 (the
 		# log also holds the command itself, with the names unexpanded)
 		feats=$(sed -n 's/.*net-tap-features=\([01][01]*\).*/\1/p' "$log" | head -n1)
@@ -359,7 +396,8 @@ socket.create_connection(('10.0.3.2', 9000), 10).close()" 2>/dev/null
 		else
 			ok_log "$log.err" 'tap: vhost=off: plain tap' "tap,$m: says frames go through lkvm"
 		fi
-		[ "$TAP_FAILED" = "$failed" ] || { dump_tail "$log" 40; cat "$log.ping" 2>/dev/null | sed 's/^/# /'; }
+		[ "$TAP_FAILED" = "$failed" ] && [ "$pinged_after" = 0 ] ||
+			{ dump_tail "$log" 40; sed 's/^/# /' "$log.ping" 2>/dev/null; }
 	done
 fi
 tap_done

@@ -38,6 +38,18 @@ tap_ok() {
 	fi
 }
 
+# tap_todo STATUS DESCRIPTION REASON: a check that runs and reports, but
+# whose failure is a known open bug (TAP "# TODO": prove does not count it
+# and says when it passes unexpectedly).
+tap_todo() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $TAP_N - $2 # TODO $3"
+	else
+		echo "not ok $TAP_N - $2 # TODO $3"
+	fi
+}
+
 # tap_skip DESCRIPTION REASON: one skipped test line.
 tap_skip() {
 	TAP_N=$((TAP_N + 1))
