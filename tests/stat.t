@@ -26,9 +26,10 @@ N_PIO, N_MMIO, N_CPUID, N_MSR = 100000, 20000, 5000, 5000
 # once KVM has installed its MMIO SPTE (the first access is an
 # EPT_VIOLATION or NPF too).
 REASONS = {
-    "PVM": dict(io="IO", mmio="MMIO", cpuid="CPUID", msr="MSR_READ"),
-    "SVM": dict(io="IOIO", mmio="NPF", cpuid="CPUID", msr="MSR"),
-    "VMX": dict(io="IO_INSTRUCTION", mmio="EPT_MISCONFIG", cpuid="CPUID", msr="MSR_READ"),
+    "PVM": dict(io="IO", mmio="MMIO", cpuid="CPUID", msr="MSR_READ", intr=None),
+    "SVM": dict(io="IOIO", mmio="NPF", cpuid="CPUID", msr="MSR", intr="INTR"),
+    "VMX": dict(io="IO_INSTRUCTION", mmio="EPT_MISCONFIG", cpuid="CPUID", msr="MSR_READ",
+                intr="EXTERNAL_INTERRUPT"),
 }
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from tap import ok, skip, skip_all, failed, done  # noqa: E402
@@ -597,6 +598,9 @@ try:
                 continue
             total = count_of(out, "Exit reasons", "total") or 0
             io = count_of(out, "Exit reasons", R["io"]) or 0
+            # host interrupts are not the guest's exits: a slow run has few
+            # PIO exits, so they can be more than 5% of the total
+            intr = (count_of(out, "Exit reasons", R["intr"]) or 0) if R["intr"] else 0
             fns = []
             lines = out.split("Guest functions")[1].splitlines()[3:] if "Guest functions" in out else []
             for l in lines:
@@ -613,9 +617,9 @@ try:
             else:
                 fns_ok, want = bool(fns) and "(not a 32-bit guest address)" not in fns, \
                     "no address a 32-bit guest cannot have"
-            ok(up and rc == 0 and total > 100 and io >= 0.95 * total and fns_ok,
-               "32-bit guest, %s: %d of %d exits %s, guest functions %s (%s)" %
-               (src, io, total, R["io"], fns, want), out + err, 60)
+            ok(up and rc == 0 and total > 100 and io + intr >= 0.95 * total and fns_ok,
+               "32-bit guest, %s: %d of %d exits %s (and %d host interrupts), guest functions %s (%s)" %
+               (src, io, total, R["io"], intr, fns, want), out + err, 60)
         g.kill()
         g.wait()
 
