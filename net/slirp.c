@@ -39,6 +39,7 @@
 #endif
 
 #define SB_FRAME_MAX	(65536 + 64)
+#define SB_POLL_MAX_MS	1000
 
 /* libslirp's functions, from dl_load(); loaded once for all NICs. */
 static struct {
@@ -71,7 +72,6 @@ const char *net_slirp_load(void)
 	pthread_once(&sl_once, sl_load);
 	return sl.error[0] ? sl.error : NULL;
 }
-#define SB_POLL_MAX_MS	1000
 
 /* A libslirp timer: @cb(@cb_opaque) at @expire_ms on the monotonic clock. */
 struct sb_timer {
