@@ -87,6 +87,7 @@ struct slirp_be {
 	pthread_t tid;
 	bool started;
 	int wake_fd;		/* eventfd: new frames went in, or stop */
+	bool wake_pending;	/* wake_fd written, not yet read: later wakes skip */
 	bool stop;
 	struct sb_timer *timers;
 	struct pollfd *pfds;
@@ -111,10 +112,19 @@ static s64 mono_ns(void)
 	return (s64)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+ * Make the poll thread run a loop: once per batch, not once per frame. A
+ * wake that finds one pending skips its write: the thread has not yet
+ * cleared wake_pending, which it does after reading wake_fd and before it
+ * takes slirp_lock again, so what the caller did under the lock before
+ * this call is seen by the thread's next pollfds_poll and pollfds_fill.
+ */
 static void wake(struct slirp_be *sb)
 {
 	u64 one = 1;
 
+	if (__atomic_exchange_n(&sb->wake_pending, true, __ATOMIC_SEQ_CST))
+		return;
 	if (write(sb->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		pr_warn_once("%s: wake-up eventfd: %s", sb->be.desc, strerror(errno));
 }
@@ -279,6 +289,7 @@ static void *slirp_thread(void *arg)
 
 			if (read(sb->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 				pr_warn_once("%s: eventfd: %s", sb->be.desc, strerror(errno));
+			__atomic_store_n(&sb->wake_pending, false, __ATOMIC_SEQ_CST);
 		}
 		pthread_mutex_lock(&slirp_lock);
 		sl.pollfds_poll(sb->slirp, n < 0, get_revents, sb);
@@ -293,20 +304,29 @@ static void *slirp_thread(void *arg)
 static int sb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 {
 	struct slirp_be *sb = (struct slirp_be *)be;
-	size_t len = 0;
+	const void *frame = iov[0].iov_base;	/* slirp_input copies it into an mbuf */
+	size_t len = iov[0].iov_len;
 
 	pthread_mutex_lock(&slirp_lock);
-	for (int i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > sizeof(sb->txbuf) - len) {
-			pthread_mutex_unlock(&slirp_lock);
-			return -1;
+	if (iovcnt > 1) {			/* gather the parts into one frame */
+		len = 0;
+		for (int i = 0; i < iovcnt; i++) {
+			if (iov[i].iov_len > sizeof(sb->txbuf) - len) {
+				pthread_mutex_unlock(&slirp_lock);
+				return -1;
+			}
+			memcpy(sb->txbuf + len, iov[i].iov_base, iov[i].iov_len);
+			len += iov[i].iov_len;
 		}
-		memcpy(sb->txbuf + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
+		frame = sb->txbuf;
 	}
-	sl.input(sb->slirp, sb->txbuf, (int)len);
+	if (len > SB_FRAME_MAX) {
+		pthread_mutex_unlock(&slirp_lock);
+		return -1;
+	}
+	sl.input(sb->slirp, frame, (int)len);
 	pthread_mutex_unlock(&slirp_lock);
-	wake(sb);		/* new connections: poll their sockets */
+	wake(sb);		/* new data and connections: poll their sockets */
 	return 0;
 }
 
