@@ -207,13 +207,23 @@ int net_tx_parse(const struct virtq_elem *elem, u64 features, u8 *out, char *why
 	return (int)(VIRTIO_NET_HDR_BYTES + frame);
 }
 
+/*
+ * The NIC whose transmit batch this thread runs. A user-mode back end
+ * answers a frame from inside send() (libslirp ACKs each TCP segment at
+ * once), so each frame sent would also interrupt the guest for its
+ * answer: the receive interrupt is held to the end of the batch and
+ * raised once, just before the transmit one.
+ */
+static __thread struct net_dev *tx_batch;
+
 static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 {
 	struct virtio_device *vdev = &nd->vdev;
-	bool pushed = false;
+	bool pushed = false, rx_held;
 	char why[200];
 	int r;
 
+	tx_batch = nd;
 	while ((r = virtq_pop(vq, nd->tx_elem)) == 1) {
 		int len = net_tx_parse(nd->tx_elem, vdev->features, nd->txbuf, why, sizeof(why));
 		struct virtio_net_hdr *h = (struct virtio_net_hdr *)nd->txbuf;
@@ -241,6 +251,13 @@ static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 		virtq_push(vq, nd->tx_elem, 0);
 		pushed = true;
 	}
+	tx_batch = NULL;
+	pthread_mutex_lock(&nd->rx_lock);
+	rx_held = nd->rx_notify_held;
+	nd->rx_notify_held = false;
+	pthread_mutex_unlock(&nd->rx_lock);
+	if (rx_held)
+		virtq_notify(&vdev->vqs[NET_RXQ]);
 	if (pushed)
 		virtq_notify(vq);
 }
@@ -369,7 +386,10 @@ static int deliver_locked(struct net_dev *nd, const u8 *buf, size_t len)
 		nd->rx_lens[i] = (u32)done;
 	}
 	virtq_push_many(vq, nd->rx_elems, nd->rx_lens, n);
-	virtq_notify(vq);
+	if (tx_batch == nd)
+		nd->rx_notify_held = true;	/* net_tx() notifies at its end */
+	else
+		virtq_notify(vq);
 	__atomic_fetch_add(&nd->rx_frames, 1, __ATOMIC_RELAXED);
 	return 1;
 drop:

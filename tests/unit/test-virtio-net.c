@@ -33,8 +33,14 @@ static u8 *ram;
 static struct guest_mem mem;
 static struct net_dev *nd;
 static int nr_queue_irqs, nr_config_irqs;
+static int irq_log[8], nr_irq_log;	/* the queues interrupted, in order */
 
-static void t_signal_queue(struct virtio_device *d, struct virtqueue *vq) { nr_queue_irqs++; }
+static void t_signal_queue(struct virtio_device *d, struct virtqueue *vq)
+{
+	if (nr_irq_log < (int)ARRAY_SIZE(irq_log))
+		irq_log[nr_irq_log++] = (int)vq->index;
+	nr_queue_irqs++;
+}
 static void t_signal_config(struct virtio_device *d) { nr_config_irqs++; }
 
 static const struct virtio_transport_ops tops = {
@@ -47,6 +53,7 @@ static const struct virtio_transport_ops tops = {
 static u8 sent[4][2048];
 static size_t sent_len[4];
 static int nr_sent, nr_rx_ready, offload = -1;
+static bool fb_answer;	/* send() answers each frame at once, as libslirp's ACKs do */
 
 /* Records the first 2048 bytes of each of the first 4 frames sent. */
 static int fb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
@@ -62,6 +69,11 @@ static int fb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 	if (nr_sent < 4)
 		sent_len[nr_sent] = len;
 	nr_sent++;
+	if (fb_answer) {
+		u8 answer[60] = { 0 };
+
+		net_dev_rx(nd, answer, sizeof(answer));
+	}
 	return 0;
 }
 
@@ -290,6 +302,33 @@ static void test_tx(void)
 	   sent[2][12] == 1, "TX to a back end with headers: the header goes along");
 	fb.vnet_hdr = false;
 	ok(!needs_reset() && nd->tx_frames == 3, "... and the device is fine");
+}
+
+/* A back end that answers inside send(): one receive interrupt per
+ * transmit batch, raised before the transmit one. */
+static void test_tx_answered(void)
+{
+	fb.vnet_hdr = false;
+	bring_up(0);
+	for (int i = 0; i < 3; i++)
+		g_buf(NET_RXQ, BUF_GPA + 0x1000 * (u64)(i + 1), 1526, true);
+	for (int i = 0; i < 3; i++) {
+		g_packet(BUF_GPA + 0x100 * (u64)i, 0, 0, 0, 0, 60, (u8)i);
+		g_buf(NET_TXQ, BUF_GPA + 0x100 * (u64)i, 72, false);
+	}
+	fb_answer = true;
+	nr_irq_log = 0;
+	notify(NET_TXQ);
+	fb_answer = false;
+	ok(nr_sent == 3 && g_used_idx(NET_TXQ) == 3 && g_used_idx(NET_RXQ) == 3 &&
+	   nd->rx_frames == 3, "TX answered in send(): 3 frames out, 3 answers in");
+	ok(nr_irq_log == 2 && irq_log[0] == NET_RXQ && irq_log[1] == NET_TXQ,
+	   "... one receive interrupt for the batch, then the transmit one (got %d)", nr_irq_log);
+	/* an answer outside a batch interrupts at once */
+	g_buf(NET_RXQ, BUF_GPA + 0x4000, 1526, true);
+	nr_irq_log = 0;
+	ok(net_dev_rx(nd, (u8[60]){ 0 }, 60) && nr_irq_log == 1 && irq_log[0] == NET_RXQ,
+	   "... a frame outside a transmit batch interrupts at once");
 }
 
 /* One hostile transmit chain, built by @post, must fault the device. */
@@ -923,6 +962,7 @@ int main(void)
 
 	test_config();
 	test_tx();
+	test_tx_answered();
 	test_tx_hostile();
 	test_rx();
 	test_ctrl();
