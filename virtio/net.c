@@ -212,14 +212,15 @@ int net_tx_parse(const struct virtq_elem *elem, u64 features, u8 *out, char *why
  * answers a frame from inside send() (libslirp ACKs each TCP segment at
  * once), so each frame sent would also interrupt the guest for its
  * answer: the receive interrupt is held to the end of the batch and
- * raised once, just before the transmit one.
+ * raised once, just before the transmit one (virtq_notify() raises none
+ * when no receive buffer was used since its last decision).
  */
 static __thread struct net_dev *tx_batch;
 
 static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 {
 	struct virtio_device *vdev = &nd->vdev;
-	bool pushed = false, rx_held;
+	bool pushed = false;
 	char why[200];
 	int r;
 
@@ -252,12 +253,7 @@ static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 		pushed = true;
 	}
 	tx_batch = NULL;
-	pthread_mutex_lock(&nd->rx_lock);
-	rx_held = nd->rx_notify_held;
-	nd->rx_notify_held = false;
-	pthread_mutex_unlock(&nd->rx_lock);
-	if (rx_held)
-		virtq_notify(&vdev->vqs[NET_RXQ]);
+	virtq_notify(&vdev->vqs[NET_RXQ]);
 	if (pushed)
 		virtq_notify(vq);
 }
@@ -386,9 +382,7 @@ static int deliver_locked(struct net_dev *nd, const u8 *buf, size_t len)
 		nd->rx_lens[i] = (u32)done;
 	}
 	virtq_push_many(vq, nd->rx_elems, nd->rx_lens, n);
-	if (tx_batch == nd)
-		nd->rx_notify_held = true;	/* net_tx() notifies at its end */
-	else
+	if (tx_batch != nd)	/* else net_tx() notifies at the batch's end */
 		virtq_notify(vq);
 	__atomic_fetch_add(&nd->rx_frames, 1, __ATOMIC_RELAXED);
 	return 1;

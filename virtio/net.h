@@ -125,7 +125,6 @@ struct net_dev {
 	int pend_head, pend_count;
 	size_t pend_bytes;		/* held in @pending, at most VIRTIO_NET_PENDING_BYTES */
 	bool vhost;			/* the back end has the rx/tx rings (under rx_lock) */
-	bool rx_notify_held;		/* RX buffers used during a TX batch: notify at its end (rx_lock) */
 	int call_fd[2];			/* rings_start's used-buffer eventfds (relayed), or -1 */
 	struct net_call {
 		struct net_dev *nd;
