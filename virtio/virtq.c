@@ -258,9 +258,10 @@ static int pop_locked(struct virtqueue *vq, struct virtq_elem *e, char *why,
 		      vq->last_avail, head, vq->num);
 	if (walk_chain(vq, head, e, why, whylen) < 0)
 		return -1;
+	/* avail_event stays where the last empty look left it: the driver
+	 * adds without a notification while the device is still at work
+	 * (it comes back for them), and asks for one once it found none. */
 	vq->last_avail++;
-	if (vq->event_idx)
-		set_avail_event(vq, vq->last_avail);
 	e->gen = vq->gen;
 	vq->nr_popped++;
 	return 1;
@@ -330,10 +331,10 @@ void virtq_unpop(struct virtqueue *vq, u32 gen, u16 n)
 {
 	pthread_mutex_lock(&vq->lock);
 	if (vq->ready && gen == vq->gen && n <= vq->nr_popped) {
+		/* avail_event stays: the look that found too few buffers set
+		 * it to the driver's index, so the next one added notifies */
 		vq->last_avail -= n;
 		vq->nr_popped -= n;
-		if (vq->event_idx)
-			set_avail_event(vq, vq->last_avail);
 	}
 	pthread_mutex_unlock(&vq->lock);
 }
