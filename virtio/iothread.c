@@ -86,8 +86,12 @@ static void handle_kick(struct virtio_device *vdev, struct virtqueue *vq)
 	u64 n;
 
 	/* Consume the count first: a kick during the work wakes us again. */
-	if (read(vq->kick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		return;
+	if (read(vq->kick_fd, &n, sizeof(n)) < 0) {
+		if (errno != EAGAIN)
+			return;
+	} else {
+		__atomic_fetch_add(&vq->nr_kicks, n, __ATOMIC_RELAXED);
+	}
 	if (!virtio_dev_begin(vdev))
 		return;		/* not live: DRIVER_OK will kick again */
 	if (__atomic_load_n(&vq->ready, __ATOMIC_ACQUIRE))
@@ -199,10 +203,11 @@ static void report_device(struct virtio_device *vdev)
 	size_t o = 0;
 
 	for (int q = 0; q < vdev->nr_queues && o < sizeof(line); q++)
-		o += snprintf(line + o, sizeof(line) - o, "%squeue %d: %llu buffers, %llu interrupts",
-			      q ? "; " : "", q,
+		o += snprintf(line + o, sizeof(line) - o,
+			      "%squeue %d: %llu buffers, %llu interrupts, %llu kicks", q ? "; " : "", q,
 			      (unsigned long long)__atomic_load_n(&vdev->vqs[q].nr_popped, __ATOMIC_RELAXED),
-			      (unsigned long long)__atomic_load_n(&vdev->vqs[q].nr_notified, __ATOMIC_RELAXED));
+			      (unsigned long long)__atomic_load_n(&vdev->vqs[q].nr_notified, __ATOMIC_RELAXED),
+			      (unsigned long long)__atomic_load_n(&vdev->vqs[q].nr_kicks, __ATOMIC_RELAXED));
 	pr_info("%s: %s", vdev->label, line);
 }
 

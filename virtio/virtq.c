@@ -37,7 +37,7 @@ void virtq_init(struct virtqueue *vq, struct virtio_device *vdev,
 	vq->avail = vq->used = NULL;
 	vq->last_avail = vq->used_idx = vq->signalled_used = 0;
 	vq->signalled_valid = false;
-	vq->nr_popped = vq->nr_notified = 0;
+	vq->nr_popped = vq->nr_notified = vq->nr_kicks = 0;
 }
 
 int virtq_start(struct virtqueue *vq, bool event_idx, bool indirect,

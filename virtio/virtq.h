@@ -86,7 +86,8 @@ struct virtqueue {
 	u16 used_idx;		/* the used index the device published */
 	u16 signalled_used;	/* used index at the last notification decision */
 	bool signalled_valid;	/* signalled_used means something */
-	u64 nr_popped, nr_notified;	/* statistics */
+	u64 nr_popped, nr_notified;	/* statistics: chains taken, interrupts raised */
+	u64 nr_kicks;		/* driver notifications the device read (2.7.13) */
 };
 
 /*
