@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "hv/kvm.h"
@@ -217,6 +218,40 @@ int net_tx_parse(const struct virtq_elem *elem, u64 features, u8 *out, char *why
  */
 static __thread struct net_dev *tx_batch;
 
+/*
+ * How long the transmit interrupt of a batch waits when a receive one
+ * went out with it, in ns. Linux's receive poll frees the transmitted
+ * buffers too and moves used_event past them (virtio_net.c,
+ * virtnet_poll_cleantx), so by then the driver most often wants no
+ * transmit interrupt at all; a driver that did not look gets it this
+ * much later (virtio 1.2 2.7.10 does not bound the delay).
+ */
+#define NET_TX_HOLD_NS	500000
+
+static void tx_hold(struct net_dev *nd)
+{
+	struct itimerspec t = { .it_value.tv_nsec = NET_TX_HOLD_NS };
+
+	if (nd->tx_held)
+		return;
+	if (timerfd_settime(nd->tx_hold_fd, 0, &t, NULL) < 0) {
+		virtq_notify(&nd->vdev.vqs[NET_TXQ]);
+		return;
+	}
+	nd->tx_held = true;
+}
+
+void net_dev_tx_hold_end(void *opaque)
+{
+	struct net_dev *nd = opaque;
+	u64 n;
+
+	if (read(nd->tx_hold_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		return;
+	nd->tx_held = false;
+	virtq_notify(&nd->vdev.vqs[NET_TXQ]);
+}
+
 static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 {
 	struct virtio_device *vdev = &nd->vdev;
@@ -253,8 +288,9 @@ static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 		pushed = true;
 	}
 	tx_batch = NULL;
-	virtq_notify(&vdev->vqs[NET_RXQ]);
-	if (pushed)
+	if (virtq_notify(&vdev->vqs[NET_RXQ]) && pushed && nd->tx_hold_fd >= 0)
+		tx_hold(nd);
+	else if (pushed)
 		virtq_notify(vq);
 }
 
@@ -666,6 +702,9 @@ static void net_exit(struct virtio_device *vdev)
 	pthread_mutex_lock(&nd->rx_lock);
 	drop_pending_locked(nd);
 	pthread_mutex_unlock(&nd->rx_lock);
+	if (nd->tx_hold_fd >= 0)
+		close(nd->tx_hold_fd);
+	nd->tx_hold_fd = -1;
 	pr_info("%s: %llu frames received (%llu dropped, %llu refused for want of buffers), %llu sent (%llu dropped)",
 		vdev->label, (unsigned long long)nd->rx_frames,
 		(unsigned long long)nd->rx_dropped, (unsigned long long)nd->rx_refused,
@@ -692,6 +731,7 @@ struct net_dev *net_dev_new(const u8 mac[6], int index)
 
 	nd->index = index;
 	nd->call_fd[0] = nd->call_fd[1] = -1;
+	nd->tx_hold_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	nd->call_cur[0] = nd->call_cur[1] = -1;
 	pthread_mutex_init(&nd->call_lock, NULL);
 	memcpy(nd->config.mac, mac, 6);
@@ -787,6 +827,9 @@ int virtio_net_create(struct kvm *kvm)
 			return -1;
 		net_dev_set_backend(nd, be);
 		if (nd->be->ops->rings_start && net_dev_add_calls(nd) < 0)
+			return -1;
+		if (nd->tx_hold_fd >= 0 &&
+		    virtio_dev_add_fd(&nd->vdev, 0, nd->tx_hold_fd, net_dev_tx_hold_end, nd) < 0)
 			return -1;
 		net_devs[nr_net_devs++] = nd;
 		net_mac_format(m, mac);

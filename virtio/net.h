@@ -133,6 +133,8 @@ struct net_dev {
 	pthread_mutex_t call_lock;	/* @call_cur; after rx_lock, before the transport's */
 	int call_cur[2];		/* what the back end signals: call_fd[q], an irqfd, -1 (no rings) */
 	bool rings_used, irqfd_used;	/* the back end had the rings, an irqfd (call_lock) */
+	int tx_hold_fd;			/* timerfd ending a held transmit interrupt, or -1 */
+	bool tx_held;			/* it is armed (the I/O thread's) */
 	/* statistics (atomic) */
 	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
 	u64 rx_refused;			/* no buffers and @pending full */
@@ -163,6 +165,13 @@ void net_dev_set_backend(struct net_dev *nd, struct net_backend *be);
  * CTRL_VQ. Returns 0, or -1 (FEATURES_OK is refused).
  */
 int net_features_check(u64 f);
+
+/*
+ * net_dev_tx_hold_end - the end of a held transmit interrupt (the
+ * tx_hold_fd timer's callback, @opaque the net_dev): raise it now if the
+ * driver still wants it. On the device's I/O thread.
+ */
+void net_dev_tx_hold_end(void *opaque);
 
 /* net_dev_alloc_elems - chain holders, once the queues are initialized. */
 void net_dev_alloc_elems(struct net_dev *nd);

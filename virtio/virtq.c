@@ -368,15 +368,16 @@ bool virtq_should_notify(struct virtqueue *vq)
 	return need;
 }
 
-void virtq_notify(struct virtqueue *vq)
+bool virtq_notify(struct virtqueue *vq)
 {
 	struct virtio_device *vdev = vq->vdev;
 
 	if (!virtq_should_notify(vq))
-		return;
+		return false;
 	__atomic_fetch_add(&vq->nr_notified, 1, __ATOMIC_RELAXED);
 	if (vdev->tops && vdev->tops->signal_queue)
 		vdev->tops->signal_queue(vdev, vq);
+	return true;
 }
 
 size_t virtq_elem_to_guest(const struct virtq_elem *elem, u64 offset,

@@ -188,9 +188,9 @@ bool virtq_should_notify(struct virtqueue *vq);
 
 /*
  * virtq_notify - interrupt the driver through the transport if
- * virtq_should_notify() says so. Thread-safe.
+ * virtq_should_notify() says so. Returns whether it did. Thread-safe.
  */
-void virtq_notify(struct virtqueue *vq);
+bool virtq_notify(struct virtqueue *vq);
 
 /*
  * vring_need_event - the EVENT_IDX test (2.7.10): with the used index
