@@ -209,6 +209,10 @@ static void report_device(struct virtio_device *vdev)
 			      (unsigned long long)__atomic_load_n(&vdev->vqs[q].nr_notified, __ATOMIC_RELAXED),
 			      (unsigned long long)__atomic_load_n(&vdev->vqs[q].nr_kicks, __ATOMIC_RELAXED));
 	pr_info("%s: %s", vdev->label, line);
+	for (int q = 0; q < vdev->nr_queues; q++) {
+		virtq_describe(&vdev->vqs[q], line, sizeof(line));
+		pr_debug("%s: queue %d: %s", vdev->label, q, line);
+	}
 }
 
 static void stop_device(struct virtio_device *vdev)

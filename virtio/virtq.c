@@ -368,6 +368,27 @@ bool virtq_should_notify(struct virtqueue *vq)
 	return need;
 }
 
+int virtq_describe(struct virtqueue *vq, char *buf, size_t len)
+{
+	int n;
+
+	pthread_mutex_lock(&vq->lock);
+	if (!vq->ready) {
+		pthread_mutex_unlock(&vq->lock);
+		return snprintf(buf, len, "not ready");
+	}
+	n = snprintf(buf, len, "avail idx %u flags %#x, device at %u; used idx %u",
+		     avail_idx(vq), avail_flags(vq), vq->last_avail, vq->used_idx);
+	if (vq->event_idx)
+		n += snprintf(buf + n, len > (size_t)n ? len - n : 0,
+			      ", used_event %u, avail_event %u", used_event(vq),
+			      __atomic_load_n(&vq->used[2 + 4 * (u32)vq->num], __ATOMIC_RELAXED));
+	n += snprintf(buf + n, len > (size_t)n ? len - n : 0, ", last decision at %u%s",
+		      vq->signalled_used, vq->signalled_valid ? "" : " (none)");
+	pthread_mutex_unlock(&vq->lock);
+	return n;
+}
+
 bool virtq_notify(struct virtqueue *vq)
 {
 	struct virtio_device *vdev = vq->vdev;

@@ -187,6 +187,14 @@ void virtq_unpop(struct virtqueue *vq, u32 gen, u16 n);
 bool virtq_should_notify(struct virtqueue *vq);
 
 /*
+ * virtq_describe - the ring's state for a debug report into @buf (@len
+ * bytes, NUL-terminated): the driver's available index and flags, where
+ * the device is, the used index, the EVENT_IDX words and the used index
+ * of the last notification decision. Returns what snprintf() returns.
+ */
+int virtq_describe(struct virtqueue *vq, char *buf, size_t len);
+
+/*
  * virtq_notify - interrupt the driver through the transport if
  * virtq_should_notify() says so. Returns whether it did. Thread-safe.
  */

@@ -242,6 +242,14 @@ static void test_event_idx(void)
 		virtq_notify(vq);
 	}
 	is_int(nr_queue_irqs, 3, "one interrupt when the used index crosses 5");
+	{
+		char d[200];
+
+		virtq_describe(vq, d, sizeof(d));
+		ok(!strcmp(d, "avail idx 3 flags 0, device at 3; used idx 6, used_event 5, "
+			      "avail_event 3, last decision at 6"),
+		   "the debug report has the ring's indices (%s)", d);
+	}
 
 	bring_up(8, V1);
 	((u16 *)(ram + AVAIL_GPA))[0] = VIRTQ_AVAIL_F_NO_INTERRUPT;
