@@ -4,12 +4,14 @@
  * control socket (see stat/guest.h).
  */
 #include <dirent.h>
+#include <linux/kvm.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +162,47 @@ static int from_cmdline(struct stat_guest *g)
 	return 0;
 }
 
+/* Does @pid hold a KVM VM open (an fd on "anon_inode:kvm-vm", the file
+ * KVM_CREATE_VM returns)? Any VMM on KVM does: QEMU, kvmtool... */
+static bool holds_kvm_vm(pid_t pid)
+{
+	char dir[64], path[64 + 256], link[64];
+	bool found = false;
+	struct dirent *d;
+	DIR *fds;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	fds = opendir(dir);
+	if (!fds)
+		return false;
+	while (!found && (d = readdir(fds))) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = !strcmp(link, "anon_inode:kvm-vm");
+		}
+	}
+	closedir(fds);
+	return found;
+}
+
+/* Name another VMM's guest "COMM-PID" from /proc/@pid/comm. */
+static void foreign_name(struct stat_guest *g)
+{
+	char path[64], *comm;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)g->pid);
+	comm = read_proc(path, &len);
+	if (comm && len && comm[len - 1] == '\n')
+		comm[len - 1] = '\0';
+	snprintf(g->name, sizeof(g->name), "%s-%d", comm && comm[0] ? comm : "vmm", (int)g->pid);
+	free(comm);
+}
+
 /* INFO over @fd. Returns 0, or a negative errno / guest status. */
 static int ctl_info(int fd, struct ctl_info *info, struct ctl_reply *rep)
 {
@@ -250,9 +293,16 @@ int stat_guest_find(const char *name, pid_t pid, struct stat_guest *g)
 			return -1;
 		}
 		if (from_cmdline(g) < 0) {
-			pr_err("process %d is not an 'lkvm run' (or its command line cannot be read)",
-			       (int)pid);
-			return -1;
+			if (!holds_kvm_vm(pid)) {
+				pr_err("process %d is neither an 'lkvm run' nor a process with a KVM VM open (or its /proc entries cannot be read: run as its user or root)",
+				       (int)pid);
+				return -1;
+			}
+			g->foreign = true;
+			foreign_name(g);
+			pr_info("process %d (%s) is not an 'lkvm run': only the bpf and trace sources watch it",
+				(int)pid, g->name);
+			return 0;
 		}
 		/* Its control socket, if the name there is this very process. */
 		memset(&s, 0, sizeof(s));
@@ -357,12 +407,83 @@ static int scan_tids(pid_t pid, pid_t *tids, int max)
 	return found;
 }
 
+/* Kernel threads and KVM's own workers (the NX huge page recovery
+ * thread) live in the VMM's thread group too: PF_KTHREAD, PF_IO_WORKER
+ * and PF_USER_WORKER in the flags of /proc/PID/task/TID/stat. */
+#define TASK_NOT_USER	(0x00200000UL | 0x00000010UL | 0x00004000UL)
+
+/* Is thread @tid of @pid a vCPU thread of another VMM (see guest.h)? */
+static bool foreign_vcpu(pid_t pid, const char *tid)
+{
+	unsigned long nr, fd, req, flags = 0;
+	unsigned long long guest = 0;
+	char path[300], buf[1024], *p;
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return false;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* after "pid (comm) ": state is field 3, flags 9, guest_time 43 */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %*u %*u %*d %*u %*u %*u %*u %*u %*u %*u %*u %*u "
+			 "%*u %*u %*u %*u %*d %*d %*u %*u %*u %llu", &flags, &guest) != 2 ||
+	    (flags & TASK_NOT_USER))
+		return false;
+	if (guest)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", (int)pid, tid);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return false;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	/* "NR ARG0 ARG1 ..." in hex while it sleeps in a system call */
+	return sscanf(buf, "%lu %lx %lx", &nr, &fd, &req) == 3 && nr == __NR_ioctl &&
+	       req == KVM_RUN;
+}
+
+static int cmp_tid(const void *a, const void *b)
+{
+	return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+static int scan_foreign_tids(pid_t pid, pid_t *tids, int max)
+{
+	char path[64];
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	memset(tids, 0, max * sizeof(*tids));
+	while ((de = readdir(d)) && found < max)
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && foreign_vcpu(pid, de->d_name))
+			tids[found++] = (pid_t)atoi(de->d_name);
+	closedir(d);
+	qsort(tids, found, sizeof(*tids), cmp_tid);
+	return found;
+}
+
 int stat_guest_vcpu_tids(const struct stat_guest *g, pid_t *tids, int max, int wait_ms)
 {
 	u64 end = now_ns() + (u64)(wait_ms > 0 ? wait_ms : 0) * 1000000ULL;
 
 	for (;;) {
-		int n = scan_tids(g->pid, tids, max);
+		int n = g->foreign ? scan_foreign_tids(g->pid, tids, max) : scan_tids(g->pid, tids, max);
 
 		if (n < 0) {
 			errno = ESRCH;

@@ -28,6 +28,7 @@ struct stat_guest {
 	char symbols[STAT_PATH_MAX];	/* lkvm run --symbols, or "" */
 	int ctl_fd;			/* connected control socket, or -1 */
 	enum kvm_flavour flavour;	/* of this host */
+	bool foreign;			/* another VMM's process, not an lkvm run */
 };
 
 /*
@@ -49,7 +50,10 @@ bool stat_guest_alive(const struct stat_guest *g);
 /*
  * stat_guest_vcpu_tids - the thread ids of the guest's vCPU threads (named
  * "vcpu<N>" by hv/kvm.c), by vCPU index: tids[N] for N < @max, 0 where
- * none. Waits up to @wait_ms for at least one to appear (a guest just
+ * none. Another VMM's vCPU threads are its user threads that have run
+ * guest code (guest_time in /proc/PID/task/TID/stat, proc(5)) or sleep
+ * in ioctl(KVM_RUN) now (/proc/PID/task/TID/syscall), in thread id
+ * order. Waits up to @wait_ms for at least one to appear (a guest just
  * started). Returns the number found, or -1 with errno if /proc cannot be
  * read (the process is gone: ESRCH).
  */

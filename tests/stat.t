@@ -304,6 +304,33 @@ try:
     ok(rc != 0 and "not a guest name" in err, "stat record --name with a slash: refused", err)
     rc, out, err = lkvm("stat", "report", "--sort", "size", "-i", "x")
     ok(rc == 128 and "--sort" in err, "stat report --sort size: a usage error", err)
+    nokvm = subprocess.Popen(["sleep", "60"])
+    rc, out, err = lkvm("stat", "--pid", str(nokvm.pid), "-d", "1")
+    stop(nokvm)
+    ok(rc == 1 and len(err.strip().splitlines()) == 1 and
+       "neither an 'lkvm run' nor a process with a KVM VM open" in err,
+       "stat --pid of a process without a KVM VM: one clear error", err)
+
+    # ---- another VMM: a bare KVM_RUN loop (bench/bare-kvm.c) -----------------
+    cc = shutil.which(os.environ.get("CC", "cc"))
+    pio = os.path.join(G, "pio.elf")
+    if not ROOT or not cc or not os.path.exists(pio):
+        skip("stat --pid of another VMM", "needs root (tracing), a C compiler and " + pio)
+    else:
+        bare = os.path.join(TMP, "bare-kvm")
+        src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "bench", "bare-kvm.c")
+        subprocess.run([cc, "-O2", "-o", bare, src], check=True)
+        vm = subprocess.Popen([bare, pio, "n=1000000000"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        rc, out, err = lkvm("stat", "--pid", str(vm.pid), "-d", "2")
+        stop(vm)
+        post = [l.split() for l in out.splitlines() if l.startswith("0x0080 ")]
+        writes = int(post[0][-3]) if post and post[0][-3].isdigit() else 0
+        ok(rc == 0 and "guest 'bare-kvm-%d' (pid %d), 1 vCPU" % (vm.pid, vm.pid) in out and
+           writes > 0, "stat --pid of another VMM: its one vCPU thread found, %d writes to "
+           "port 0x80 counted" % writes, out + err)
 
     # ---- record over a run with known counts, perf stat alongside ------------
     g = Guest("counts")
