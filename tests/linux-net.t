@@ -114,7 +114,7 @@ cmd64() { printf 'lkvm.cmd64=%s' "$(printf '%s' "$1" | base64 -w0)"; }
 base="console=ttyS0 panic=-1 $(nested_cmdline)"
 fetch="wget -q -O /tmp/blob http://10.0.2.2:$http_port/blob && echo net-sum=\$(sha256sum /tmp/blob | cut -d' ' -f1)"
 
-plan 29
+plan 31
 diag "kernel $kernel; logs in $logdir"
 
 # 1. Two user NICs over PCI, a fetch, a forward, DNS.
@@ -255,16 +255,17 @@ tap_ping() {
 	return $st
 }
 # tap_knock: connect to the guest's nc -l on port 9000 (which lets its
-# command go on), for up to 10 s.
+# command go on), for up to 10 s; fails if no connect succeeded.
 tap_knock() {
 	ip netns exec "$netns" python3 -c "
-import socket, time
+import socket, sys, time
 for _ in range(10):
     try:
         socket.create_connection(('10.0.3.2', 9000), 3).close()
-        break
+        sys.exit(0)
     except OSError:
-        time.sleep(1)" 2>/dev/null
+        time.sleep(1)
+sys.exit(1)" 2>/dev/null
 }
 # tap_frames: frames the namespace's tap has carried both ways so far.
 tap_frames() {
@@ -275,7 +276,7 @@ tap_frames() {
 if [ -n "$why" ]; then
 	for m in vhost=on vhost=off; do
 		for d in "the guest pings the namespace" "the namespace pings the guest" \
-			"... and again after the 8 MiB of TCP" "says how frames move" "the driver negotiated TSO" \
+			"the namespace connects to the guest" "... and again after the 8 MiB of TCP" "says how frames move" "the driver negotiated TSO" \
 			"4 MiB namespace -> guest intact" "4 MiB guest -> namespace intact"; do
 			tap_skip "tap,$m: $d" "$why"
 		done
@@ -345,14 +346,14 @@ timeout 60 nc -l -p 9000 </dev/null >/dev/null")" &
 		# The namespace pings the guest twice: once it has its address
 		# (net-tap-pingme), and after the transfers (net-tap-ready); each
 		# time a connect to the guest's nc -l on port 9000 lets it go on.
-		pinged=1 pinged_after=1 wait_for=net-tap-pingme
+		pinged=1 pinged_after=1 knocked=1 wait_for=net-tap-pingme
 		: > "$log.ping"
 		for _ in $(seq 600); do
 			kill -0 "$boot" 2>/dev/null || break
 			if log_has "$log" "${OUT}$wait_for"; then
 				st=1
 				tap_ping "$log.ping" && st=0
-				tap_knock
+				tap_knock && [ "$wait_for" = net-tap-pingme ] && knocked=0
 				if [ "$wait_for" = net-tap-pingme ]; then
 					pinged=$st wait_for=net-tap-ready
 				else
@@ -364,11 +365,17 @@ timeout 60 nc -l -p 9000 </dev/null >/dev/null")" &
 		done
 		wait "$boot"
 		ok_log "$log" "${OUT}net-tap-ping-ok" "tap,$m: the guest pings the namespace (10.0.3.1)"
-		tap_ok "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)"
-		# Known open bug (issue 10): in about one nested run in three,
-		# after the transfers below, the guest answered neither ping nor
-		# connect, with vhost-net and without; the log keeps the tap's
-		# frame counts and the namespace's neighbour entry.
+		# Known open bug (issue 10), both pings: in nested runs the guest
+		# now and then answers neither the namespace's ARP nor its ping
+		# for seconds, with vhost-net (no lkvm code on the path) and
+		# without, and with lkvm builds from before and after the
+		# 2026-12-06 virtqueue changes, then takes the next connect. The
+		# log keeps the tap's frame counts and the namespace's neighbour
+		# entry. The strict checks of the namespace -> guest path are the
+		# connects that let the guest's command go on and the transfers.
+		tap_todo "$pinged" "tap,$m: the namespace pings the guest (10.0.3.2)" \
+			"issue 10: now and then the guest answers no ARP in the nested tier"
+		tap_ok "$knocked" "tap,$m: the namespace connects to the guest (10.0.3.2:9000)"
 		tap_todo "$pinged_after" "tap,$m: ... and again after the 8 MiB of TCP" \
 			"issue 10: now and then the guest answers nothing after the transfers"
 		# virtio's sysfs features: one '0' or '1' per bit from bit 0 (the
