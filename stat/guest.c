@@ -412,45 +412,38 @@ static int scan_tids(pid_t pid, pid_t *tids, int max)
  * and PF_USER_WORKER in the flags of /proc/PID/task/TID/stat. */
 #define TASK_NOT_USER	(0x00200000UL | 0x00000010UL | 0x00004000UL)
 
+/* /proc/@pid/task/@tid/@file, read whole (read_proc()), or NULL. */
+static char *read_task(pid_t pid, const char *tid, const char *file)
+{
+	char path[300];
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/%s", (int)pid, tid, file);
+	return read_proc(path, &len);
+}
+
 /* Is thread @tid of @pid a vCPU thread of another VMM (see guest.h)? */
 static bool foreign_vcpu(pid_t pid, const char *tid)
 {
 	unsigned long nr, fd, req, flags = 0;
 	unsigned long long guest = 0;
-	char path[300], buf[1024], *p;
-	ssize_t n;
-	int f;
+	char *buf = read_task(pid, tid, "stat"), *p = buf ? strrchr(buf, ')') : NULL;
+	bool user, in_run;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", (int)pid, tid);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return false;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	/* after "pid (comm) ": state is field 3, flags 9, guest_time 43 */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %*u %*u %*d %*u %*u %*u %*u %*u %*u %*u %*u %*u "
-			 "%*u %*u %*u %*u %*d %*d %*u %*u %*u %llu", &flags, &guest) != 2 ||
-	    (flags & TASK_NOT_USER))
-		return false;
-	if (guest)
-		return true;
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/syscall", (int)pid, tid);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return false;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
+	user = p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d "
+			   "%*d %*d %*d %*d %*u %*u %*d %*u %*u %*u %*u %*u %*u %*u %*u %*u "
+			   "%*u %*u %*u %*u %*d %*d %*u %*u %*u %llu", &flags, &guest) == 2 &&
+	       !(flags & TASK_NOT_USER);
+	free(buf);
+	if (!user || guest)
+		return user;
 	/* "NR ARG0 ARG1 ..." in hex while it sleeps in a system call */
-	return sscanf(buf, "%lu %lx %lx", &nr, &fd, &req) == 3 && nr == __NR_ioctl &&
-	       req == KVM_RUN;
+	buf = read_task(pid, tid, "syscall");
+	in_run = buf && sscanf(buf, "%lu %lx %lx", &nr, &fd, &req) == 3 && nr == __NR_ioctl &&
+		 req == KVM_RUN;
+	free(buf);
+	return in_run;
 }
 
 static int cmp_tid(const void *a, const void *b)
