@@ -90,6 +90,16 @@ guest memmap -m 3500
 	has "mmap 0x000000100000-0x0000c0000000 type 1" &&
 	has "mmap 0x000100000000-0x00011ac00000 type 1" && has "available 3583615 KiB"
 check $? "memmap -m 3500: low RAM stops at the PCI hole, the rest above 4 GiB"
+# Each slot's HVA agrees with its GPA modulo 2 MiB (hv/kvm.c RAM_ALIGN:
+# else KVM cannot map the guest with huge pages).
+guest memmap -m 3500 --loglevel debug
+slots=$(sed -n 's/.*memory slot [0-9]*: GPA \(0x[0-9a-f]*\), [0-9]* MiB at HVA \(0x[0-9a-f]*\)$/\1 \2/p' "$TMP/err")
+st=1
+[ "$rc" = 1 ] && [ "$(echo "$slots" | wc -l)" = 2 ] && st=0
+for s in $(echo "$slots" | tr ' ' ,); do
+	[ $(( (${s%,*} ^ ${s#*,}) & 0x1fffff )) = 0 ] || st=1
+done
+check $st "memmap -m 3500 --loglevel debug: two memory slots, each HVA 2 MiB-aligned with its GPA"
 
 for c in 2 4; do
 	guest smp -c $c
