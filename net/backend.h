@@ -29,9 +29,12 @@ struct net_backend;
 /*
  * Offloads a back end can carry (net_backend.offloads, and set_offload's
  * argument): GSO frames of these kinds, in the virtio_net_hdr's terms
- * (virtio 1.2 section 5.1.6), both ways. Only with vnet_hdr. Checksum
- * offload needs no flag: every back end gets it (the device finishes a
- * checksum for a back end without headers).
+ * (virtio 1.2 section 5.1.6). With vnet_hdr both ways, the header going
+ * along. Without it only from the guest: the back end takes a TCP
+ * segment of up to 64 KiB as one IP packet (libslirp's TCP reads it
+ * whole), its checksum finished by the device; TSO_ECN means nothing
+ * there. Checksum offload needs no flag: every back end gets it (the
+ * device finishes a checksum for a back end without headers).
  */
 #define NET_OFFLOAD_CSUM	(1u << 0)	/* set_offload: partial checksums for the guest */
 #define NET_OFFLOAD_TSO4	(1u << 1)	/* TCP over IPv4 (gso_type TCPV4) */
@@ -95,7 +98,7 @@ struct net_backend_ops {
 struct net_backend {
 	const struct net_backend_ops *ops;
 	bool vnet_hdr;			/* frames carry a virtio_net_hdr */
-	unsigned int offloads;		/* NET_OFFLOAD_TSO*: GSO frames it carries (vnet_hdr only) */
+	unsigned int offloads;		/* NET_OFFLOAD_TSO*: GSO frames it carries */
 	net_rx_fn rx;			/* the device's receive callback */
 	void *rx_opaque;
 	char desc[96];			/* "user 10.0.2.15/24", "tap tap0": for logs */

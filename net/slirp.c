@@ -399,6 +399,7 @@ struct net_backend *net_slirp_open(const struct net_opts *o, int index, net_rx_f
 		return NULL;
 	}
 	sb->be.ops = &slirp_ops;
+	sb->be.offloads = NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6;	/* whole segments in */
 	sb->be.rx = rx;
 	sb->be.rx_opaque = opaque;
 	snprintf(sb->be.desc, sizeof(sb->be.desc), "network %d (user)", index);

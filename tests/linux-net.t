@@ -4,7 +4,10 @@
 #   boot 1 (PCI, -n user,hostfwd=... -n user): eth0 and eth1 get
 #           10.0.2.15 by DHCP (tests/linux/init.sh); the guest fetches a
 #           file of random bytes from an HTTP server on the host's
-#           127.0.0.1 through 10.0.2.2 and its sha256 matches; a host
+#           127.0.0.1 through 10.0.2.2 and its sha256 matches; its
+#           driver took HOST_TSO4 (not GUEST_TSO4) and 4 MiB go from the
+#           guest to a receiver on the host's 127.0.0.1 intact (sha256:
+#           whole TCP segments of up to 64 KiB into libslirp); a host
 #           connection to the forwarded port reaches the guest's `nc -l`;
 #           a name resolves through 10.0.2.3, which libslirp relays to
 #           the host's resolver: as root a one-name DNS server the test
@@ -52,10 +55,33 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# A TCP receiver (python3 -c "$sum_py" ADDR PORT SUMS) that appends the
+# sha256 of each connection's bytes as a line of SUMS; it prints
+# "listening" once bound.
+sum_py="
+import hashlib, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+print('listening', flush=True)
+while True:
+    c, _ = s.accept()
+    h = hashlib.sha256()
+    while True:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        h.update(b)
+    c.close()
+    with open(sys.argv[3], 'a') as f:
+        print(h.hexdigest(), file=f)
+"
+
 www=$(mktemp -d "${TMPDIR:-/tmp}/lkvm-net-www.XXXXXX")
 server_pid= dns_pid= ns_pids=
 cleanup() {
-	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
+	[ -z "$server_pid" ] || kill $server_pid 2>/dev/null
 	[ -z "$dns_pid" ] || kill "$dns_pid" 2>/dev/null
 	[ -z "$ns_pids" ] || kill $ns_pids 2>/dev/null
 	rm -rf "$www"
@@ -68,9 +94,12 @@ http_port=$(free_port)
 python3 -m http.server --bind 127.0.0.1 --directory "$www" "$http_port" \
 	>"$logdir/linux-net-http.log" 2>&1 &
 server_pid=$!
+up_port=$(free_port)
+python3 -c "$sum_py" 127.0.0.1 "$up_port" "$www/user-up.sums" >"$logdir/linux-net-recv.log" 2>&1 &
+server_pid="$server_pid $!"
 for _ in $(seq 50); do
 	python3 -c "import socket; socket.create_connection(('127.0.0.1', $http_port), 1)" \
-		2>/dev/null && break
+		2>/dev/null && grep -q listening "$logdir/linux-net-recv.log" 2>/dev/null && break
 	sleep 0.2
 done
 
@@ -114,7 +143,7 @@ cmd64() { printf 'lkvm.cmd64=%s' "$(printf '%s' "$1" | base64 -w0)"; }
 base="console=ttyS0 panic=-1 $(nested_cmdline)"
 fetch="wget -q -O /tmp/blob http://10.0.2.2:$http_port/blob && echo net-sum=\$(sha256sum /tmp/blob | cut -d' ' -f1)"
 
-plan 31
+plan 33
 diag "kernel $kernel; logs in $logdir"
 
 # 1. Two user NICs over PCI, a fetch, a forward, DNS.
@@ -127,6 +156,11 @@ dns_cmd=
 guest_cmd="echo net-ifs=\$(ls /sys/class/net | tr '\n' ' ')
 echo net-macs=\$(cat /sys/class/net/eth0/address),\$(cat /sys/class/net/eth1/address)
 $fetch
+for d in /sys/bus/virtio/devices/*; do [ \"\$(cat \$d/device)\" = 0x0001 ] && echo net-features=\$(cat \$d/features); done
+head -c 4194304 /dev/urandom > /tmp/up
+echo net-upsum=\$(sha256sum /tmp/up | cut -d' ' -f1)
+timeout 100 nc 10.0.2.2 $up_port < /tmp/up; echo net-up-status=\$?
+rm -f /tmp/up
 $dns_cmd
 echo net-listening
 timeout 120 nc -l -p 8080 </dev/null >/tmp/got
@@ -189,6 +223,18 @@ tap_ok "$st" "lkvm list --json shows the two MACs the guest sees, one per NIC"
 [ "$st" = 0 ] || { diag "    list --json: '$list_macs'; guest: $(log_line "$log" "${OUT}net-macs=")"
 	sed 's/^/#     /' "$log.list" 2>/dev/null; }
 ok_log "$log" "${OUT}net-sum=$blob_sum" "a file from the host's 127.0.0.1 through 10.0.2.2: sha256 matches"
+# virtio's sysfs features: one '0' or '1' per bit from bit 0 (the first
+# NIC's line; the log also holds the command, its names unexpanded)
+feats=$(sed -n 's/.*net-features=\([01][01]*\).*/\1/p' "$log" | head -n1)
+st=1
+[ "${feats:11:1}" = 1 ] && [ "${feats:7:1}" = 0 ] && st=0
+tap_ok "$st" "user: the driver negotiated HOST_TSO4 (libslirp takes whole segments), not GUEST_TSO4"
+[ "$st" = 0 ] || diag "    guest's features: '${feats:-none}'"
+upsum=$(sed -n 's/.*net-upsum=\([0-9a-f]\{64\}\).*/\1/p' "$log" | head -n1)
+st=1
+[ -n "$upsum" ] && grep -qx "$upsum" "$www/user-up.sums" 2>/dev/null && st=0
+tap_ok "$st" "user: 4 MiB guest -> host's 127.0.0.1 through 10.0.2.2 over TCP intact (sha256)"
+[ "$st" = 0 ] || diag "    guest's sum '${upsum:-none}', received: $(tr '\n' ' ' < "$www/user-up.sums" 2>/dev/null)"
 tap_ok "$sent" "the host connects to the forwarded 127.0.0.1:$fwd_port"
 ok_log "$log" "${OUT}net-got=$token" "... and the guest's nc -l on port 8080 gets the token"
 if [ -n "$dns_addr" ]; then
@@ -297,25 +343,8 @@ else
 	ip netns exec "$netns" python3 -m http.server --bind 10.0.3.1 --directory "$www" 8081 \
 		>"$logdir/linux-net-tap-http.log" 2>&1 &
 	ns_pids=$!
-	ip netns exec "$netns" python3 -c "
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('10.0.3.1', 9001))
-s.listen(1)
-print('listening', flush=True)
-while True:
-    c, _ = s.accept()
-    h = hashlib.sha256()
-    while True:
-        b = c.recv(1 << 20)
-        if not b:
-            break
-        h.update(b)
-    c.close()
-    with open(sys.argv[1], 'a') as f:
-        print(h.hexdigest(), file=f)
-" "$www/up.sums" >"$logdir/linux-net-tap-recv.log" 2>&1 &
+	ip netns exec "$netns" python3 -c "$sum_py" 10.0.3.1 9001 "$www/up.sums" \
+		>"$logdir/linux-net-tap-recv.log" 2>&1 &
 	ns_pids="$ns_pids $!"
 	for _ in $(seq 50); do
 		grep -q listening "$logdir/linux-net-tap-recv.log" 2>/dev/null &&

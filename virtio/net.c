@@ -5,15 +5,18 @@
  * struct virtio_net_hdr (5.1.6). Offered: MAC, MTU, STATUS, CSUM,
  * GUEST_CSUM, MRG_RXBUF, CTRL_VQ, CTRL_RX, and with a back end that
  * carries GSO frames (a tap) HOST_TSO4/6, HOST_ECN, GUEST_TSO4/6 and
- * GUEST_ECN. Frames go to and come from a back end (net/backend.h) that
- * the device never looks into.
+ * GUEST_ECN, or with one that takes them whole from the guest (user
+ * networking) HOST_TSO4/6. Frames go to and come from a back end
+ * (net/backend.h) that the device never looks into.
  *
  * Segmentation offload: a GSO frame of up to 64 KiB goes from the guest
  * to the back end with its header intact (the tap segments it, or
- * delivers it whole to a local socket), and one from the back end goes
- * to the guest merged over receive buffers (MRG_RXBUF) or in one big
- * buffer. The back end hands over only the kinds the driver took
- * (set_offload at DRIVER_OK).
+ * delivers it whole to a local socket), or without it as one big TCP
+ * segment (libslirp's TCP takes it as it is: one frame, one ACK, where
+ * MSS-sized frames cost the guest a kick, a frame and an ACK each); one
+ * from the back end goes to the guest merged over receive buffers
+ * (MRG_RXBUF) or in one big buffer. The back end hands over only the
+ * kinds the driver took (set_offload at DRIVER_OK).
  *
  * Everything the driver writes is hostile: a transmit chain with a
  * device-writable part, a short header, a frame too short or too long,
@@ -770,14 +773,16 @@ void net_dev_set_backend(struct net_dev *nd, struct net_backend *be)
 {
 	u64 f = nd->vdev.device_features & ~(NF(HOST_TSO4) | NF(HOST_TSO6) | NF(HOST_ECN) |
 					      NF(GUEST_TSO4) | NF(GUEST_TSO6) | NF(GUEST_ECN));
-	unsigned int o = be->vnet_hdr ? be->offloads : 0;
+	unsigned int o = be->offloads;
+	/* without headers: whole segments from the guest only (net/backend.h) */
+	u64 rx = be->vnet_hdr ? ~0ull : 0;
 
 	nd->be = be;
 	if (o & NET_OFFLOAD_TSO4)
-		f |= NF(HOST_TSO4) | NF(GUEST_TSO4);
+		f |= NF(HOST_TSO4) | (NF(GUEST_TSO4) & rx);
 	if (o & NET_OFFLOAD_TSO6)
-		f |= NF(HOST_TSO6) | NF(GUEST_TSO6);
-	if ((o & NET_OFFLOAD_TSO_ECN) && (o & (NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6)))
+		f |= NF(HOST_TSO6) | (NF(GUEST_TSO6) & rx);
+	if ((o & NET_OFFLOAD_TSO_ECN) && (o & (NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6)) && be->vnet_hdr)
 		f |= NF(HOST_ECN) | NF(GUEST_ECN);
 	virtio_dev_set_device_features(&nd->vdev, f);
 }

@@ -55,19 +55,33 @@ static size_t sent_len[4];
 static int nr_sent, nr_rx_ready, offload = -1;
 static bool fb_answer;	/* send() answers each frame at once, as libslirp's ACKs do */
 
-/* Records the first 2048 bytes of each of the first 4 frames sent. */
+static u32 sum_from;		/* where fb_send's checksum starts, bytes into the frame */
+static u16 sent_sum[4];		/* the frame's ones' complement sum (RFC 1071) from sum_from */
+
+/* Records the first 2048 bytes of each of the first 4 frames sent, and
+ * the sum of the whole frame from sum_from. */
 static int fb_send(struct net_backend *be, const struct iovec *iov, int iovcnt)
 {
 	size_t len = 0;
+	u32 sum = 0;
 
 	for (int i = 0; i < iovcnt; i++) {
+		const u8 *p = iov[i].iov_base;
+
 		if (nr_sent < 4 && len < sizeof(sent[0]))
 			memcpy(sent[nr_sent] + len, iov[i].iov_base,
 			       MIN(iov[i].iov_len, sizeof(sent[0]) - len));
+		for (size_t k = 0; k < iov[i].iov_len; k++)
+			if (len + k >= sum_from)
+				sum += (len + k - sum_from) & 1 ? p[k] : (u32)p[k] << 8;
 		len += iov[i].iov_len;
 	}
-	if (nr_sent < 4)
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	if (nr_sent < 4) {
 		sent_len[nr_sent] = len;
+		sent_sum[nr_sent] = (u16)sum;
+	}
 	nr_sent++;
 	if (fb_answer) {
 		u8 answer[60] = { 0 };
@@ -713,8 +727,9 @@ static void test_tso_offer(void)
 	u64 tap = offer_for(true, ALL_TSO), v4 = offer_for(true, NET_OFFLOAD_TSO4);
 	u64 ecn = offer_for(true, NET_OFFLOAD_TSO_ECN);
 
-	ok(!(slirp & TSO_OFFER) && (slirp & F(CSUM)) && (slirp & F(GUEST_CSUM)),
-	   "offer: a back end without headers (user networking): checksums, no TSO");
+	ok((slirp & TSO_OFFER) == (F(HOST_TSO4) | F(HOST_TSO6)) && (slirp & F(CSUM)) &&
+	   (slirp & F(GUEST_CSUM)),
+	   "offer: a back end without headers that takes whole segments (user networking): checksums, HOST_TSO4/6 only");
 	ok(!(plain & TSO_OFFER), "offer: a tap that takes no TSO: none offered");
 	ok((tap & TSO_OFFER) == TSO_OFFER && (tap & F(CSUM)) && (tap & F(GUEST_CSUM)) &&
 	   !(tap & (F(HOST_UFO) | F(GUEST_UFO))),
@@ -819,6 +834,36 @@ static void test_tso_tx(void)
 	g_buf(NET_TXQ, BUF_GPA, 12 + 1000, false);
 	notify(NET_TXQ);
 	ok(!needs_reset() && nr_sent == 3, "TX GSO: a frame shorter than one segment, hdr_len 0");
+	fb.vnet_hdr = false;
+}
+
+/* A back end without headers that takes whole segments (user
+ * networking): a GSO frame goes out as one frame, checksum finished. */
+static void test_tso_tx_whole(void)
+{
+	unsigned int was = fb.offloads;
+	u16 cs;
+
+	fb.vnet_hdr = false;
+	fb.offloads = NET_OFFLOAD_TSO4 | NET_OFFLOAD_TSO6;
+	net_dev_set_backend(nd, &fb);
+	bring_up(F(CSUM) | F(HOST_TSO4));
+	ok(virtio_status(&nd->vdev) & VIRTIO_STATUS_FEATURES_OK,
+	   "a back end that takes whole segments: HOST_TSO4 accepted");
+	nr_sent = 0;
+	sum_from = 34;
+	g_gso(BUF_GPA, NC, V4, 66, 1448, 34, 16, 64000, 9);
+	ram[BUF_GPA + 12 + 50] = ram[BUF_GPA + 12 + 51] = 0;	/* pseudo-header sum 0 */
+	g_buf(NET_TXQ, BUF_GPA, 12 + 64000, false);
+	notify(NET_TXQ);
+	memcpy(&cs, &sent[0][50], 2);
+	ok(!needs_reset() && nr_sent == 1 && sent_len[0] == 64000 && sent[0][0] == 9 &&
+	   sent_sum[0] == 0xffff && cs != 0 && g_used_idx(NET_TXQ) == 1,
+	   "TX GSO without headers: the 64000-byte TCPV4 frame goes out whole, its TCP checksum finished");
+	sum_from = 0;
+	fb.offloads = was;	/* the tap's offer again, for the tests after */
+	fb.vnet_hdr = true;
+	net_dev_set_backend(nd, &fb);
 	fb.vnet_hdr = false;
 }
 
@@ -990,6 +1035,7 @@ int main(void)
 	test_tso_offer();
 	test_tso_deps();
 	test_tso_tx();
+	test_tso_tx_whole();
 	test_tso_tx_hostile();
 	test_tso_rx();
 	return done_testing();
