@@ -30,8 +30,9 @@
  * enough buffers, 5.1.6.3.1: not a fault).
  *
  * Threads: transmit and control run on the device's I/O thread
- * (queue_notify); receive runs on the back end's thread, bracketed by
- * virtio_dev_begin/end, with nd->rx_lock around the receive queue.
+ * (queue_notify, and the transmit poll and hold timers); receive runs on
+ * the back end's thread, bracketed by virtio_dev_begin/end, with
+ * nd->rx_lock around the receive queue.
  *
  * A back end that moves frames itself (vhost-net: rings_start) signals
  * used buffers on an eventfd per ring. Where the transport has an irqfd
@@ -231,13 +232,27 @@ static __thread struct net_dev *tx_batch;
  */
 #define NET_TX_HOLD_NS	500000
 
+/* Start one-shot timerfd @fd to expire in @ns (< 1 s). Returns 0 or -1. */
+static int timer_start(int fd, long ns)
+{
+	struct itimerspec t = { .it_value.tv_nsec = ns };
+
+	return timerfd_settime(fd, 0, &t, NULL);
+}
+
+/* Take a timerfd's expiry; false if it cannot be read. */
+static bool timer_ack(int fd)
+{
+	u64 n;
+
+	return read(fd, &n, sizeof(n)) == sizeof(n) || errno == EAGAIN;
+}
+
 static void tx_hold(struct net_dev *nd)
 {
-	struct itimerspec t = { .it_value.tv_nsec = NET_TX_HOLD_NS };
-
 	if (nd->tx_held)
 		return;
-	if (timerfd_settime(nd->tx_hold_fd, 0, &t, NULL) < 0) {
+	if (timer_start(nd->tx_hold_fd, NET_TX_HOLD_NS) < 0) {
 		virtq_notify(&nd->vdev.vqs[NET_TXQ]);
 		return;
 	}
@@ -247,30 +262,61 @@ static void tx_hold(struct net_dev *nd)
 void net_dev_tx_hold_end(void *opaque)
 {
 	struct net_dev *nd = opaque;
-	u64 n;
 
-	if (read(nd->tx_hold_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+	if (!timer_ack(nd->tx_hold_fd))
 		return;
 	nd->tx_held = false;
 	virtq_notify(&nd->vdev.vqs[NET_TXQ]);
 }
 
-static void net_tx(struct net_dev *nd, struct virtqueue *vq)
+/*
+ * After a transmit batch the device looks at the ring again by itself,
+ * nd->tx_poll_ns later, instead of asking for a kick. A kick is a vCPU
+ * exit on an MMIO write (a few us on hardware, ~100 us of the L1's time
+ * for a nested guest); a guest that streams has its next frames there by
+ * then, and they come without one. The first look that finds none asks
+ * for kicks again, so a lone frame (a request, a ping) still goes at
+ * once. The wait adapts to the guest's pace, in ns between these bounds:
+ * a look that finds nothing came too early (twice the wait), one that
+ * finds a pile let frames wait (half of it).
+ */
+#define NET_TX_POLL_MIN_NS	50000
+#define NET_TX_POLL_MAX_NS	1000000
+#define NET_TX_POLL_PILE	8
+
+static void tx_poll_adapt(struct net_dev *nd, int found)
+{
+	if (!found)
+		nd->tx_poll_ns = MIN(2 * nd->tx_poll_ns, NET_TX_POLL_MAX_NS);
+	else if (found >= NET_TX_POLL_PILE)
+		nd->tx_poll_ns = MAX(nd->tx_poll_ns / 2, NET_TX_POLL_MIN_NS);
+}
+
+static void tx_poll_arm(struct net_dev *nd)
+{
+	if (nd->tx_polling || nd->tx_poll_fd < 0)
+		return;
+	if (timer_start(nd->tx_poll_fd, nd->tx_poll_ns) == 0)
+		nd->tx_polling = true;
+}
+
+/* Send every frame in the transmit ring; @pop takes them (quiet or not).
+ * Returns the frames taken, or -1 after a fault (the device is broken). */
+static int tx_drain(struct net_dev *nd, struct virtqueue *vq,
+		    int (*pop)(struct virtqueue *, struct virtq_elem *))
 {
 	struct virtio_device *vdev = &nd->vdev;
-	bool pushed = false;
+	int r, n = 0;
 	char why[200];
-	int r;
 
-	tx_batch = nd;
-	while ((r = virtq_pop(vq, nd->tx_elem)) == 1) {
+	while ((r = pop(vq, nd->tx_elem)) == 1) {
 		int len = net_tx_parse(nd->tx_elem, vdev->features, nd->txbuf, why, sizeof(why));
 		struct virtio_net_hdr *h = (struct virtio_net_hdr *)nd->txbuf;
 		struct iovec iov;
 
 		if (len < 0) {
 			virtio_dev_fail(vdev, vq, "%s", why);
-			break;
+			return -1;
 		}
 		if (nd->be->vnet_hdr) {
 			h->num_buffers = 0;
@@ -288,13 +334,46 @@ static void net_tx(struct net_dev *nd, struct virtqueue *vq)
 		else
 			__atomic_fetch_add(&nd->tx_frames, 1, __ATOMIC_RELAXED);
 		virtq_push(vq, nd->tx_elem, 0);
-		pushed = true;
+		n++;
 	}
+	return r < 0 ? -1 : n;
+}
+
+/* A kick, or the poll timer (@polled): send what the ring holds, then
+ * look again after nd->tx_poll_ns if there was any, else ask for a kick. */
+static void net_tx(struct net_dev *nd, struct virtqueue *vq, bool polled)
+{
+	struct virtio_device *vdev = &nd->vdev;
+	int n;
+
+	tx_batch = nd;
+	n = tx_drain(nd, vq, virtq_pop_quiet);
+	if (polled)
+		tx_poll_adapt(nd, n);
+	if (!n)		/* none since the last look: ask for a kick, look once more */
+		n = tx_drain(nd, vq, virtq_pop);
 	tx_batch = NULL;
-	if (virtq_notify(&vdev->vqs[NET_RXQ]) && pushed && nd->tx_hold_fd >= 0)
+	if (n > 0)
+		tx_poll_arm(nd);
+	if (virtq_notify(&vdev->vqs[NET_RXQ]) && n > 0 && nd->tx_hold_fd >= 0)
 		tx_hold(nd);
-	else if (pushed)
+	else if (n > 0)
 		virtq_notify(vq);
+}
+
+void net_dev_tx_poll(void *opaque)
+{
+	struct net_dev *nd = opaque;
+
+	if (!timer_ack(nd->tx_poll_fd))
+		return;
+	nd->tx_polling = false;
+	if (!virtio_dev_begin(&nd->vdev))
+		return;		/* reset or broken: the driver kicks again when ready */
+	if (__atomic_load_n(&nd->vdev.vqs[NET_TXQ].ready, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&nd->vhost, __ATOMIC_ACQUIRE))
+		net_tx(nd, &nd->vdev.vqs[NET_TXQ], true);
+	virtio_dev_end(&nd->vdev);
 }
 
 /* ---- control ---------------------------------------------------------------- */
@@ -584,7 +663,7 @@ static void net_queue_notify(struct virtio_device *vdev, struct virtqueue *vq)
 			nd->be->ops->rx_ready(nd->be);
 		break;
 	case NET_TXQ:
-		net_tx(nd, vq);
+		net_tx(nd, vq, false);
 		break;
 	case NET_CTRLQ:
 		if (virtio_has_feature(vdev, VIRTIO_NET_F_CTRL_VQ))
@@ -708,6 +787,9 @@ static void net_exit(struct virtio_device *vdev)
 	if (nd->tx_hold_fd >= 0)
 		close(nd->tx_hold_fd);
 	nd->tx_hold_fd = -1;
+	if (nd->tx_poll_fd >= 0)
+		close(nd->tx_poll_fd);
+	nd->tx_poll_fd = -1;
 	pr_info("%s: %llu frames received (%llu dropped, %llu refused for want of buffers), %llu sent (%llu dropped)",
 		vdev->label, (unsigned long long)nd->rx_frames,
 		(unsigned long long)nd->rx_dropped, (unsigned long long)nd->rx_refused,
@@ -735,6 +817,8 @@ struct net_dev *net_dev_new(const u8 mac[6], int index)
 	nd->index = index;
 	nd->call_fd[0] = nd->call_fd[1] = -1;
 	nd->tx_hold_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	nd->tx_poll_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	nd->tx_poll_ns = NET_TX_POLL_MIN_NS;
 	nd->call_cur[0] = nd->call_cur[1] = -1;
 	pthread_mutex_init(&nd->call_lock, NULL);
 	memcpy(nd->config.mac, mac, 6);
@@ -835,6 +919,9 @@ int virtio_net_create(struct kvm *kvm)
 			return -1;
 		if (nd->tx_hold_fd >= 0 &&
 		    virtio_dev_add_fd(&nd->vdev, 0, nd->tx_hold_fd, net_dev_tx_hold_end, nd) < 0)
+			return -1;
+		if (nd->tx_poll_fd >= 0 &&
+		    virtio_dev_add_fd(&nd->vdev, 0, nd->tx_poll_fd, net_dev_tx_poll, nd) < 0)
 			return -1;
 		net_devs[nr_net_devs++] = nd;
 		net_mac_format(m, mac);

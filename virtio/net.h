@@ -135,6 +135,9 @@ struct net_dev {
 	bool rings_used, irqfd_used;	/* the back end had the rings, an irqfd (call_lock) */
 	int tx_hold_fd;			/* timerfd ending a held transmit interrupt, or -1 */
 	bool tx_held;			/* it is armed (the I/O thread's) */
+	int tx_poll_fd;			/* timerfd: look at the transmit ring again, or -1 */
+	bool tx_polling;		/* it is armed (the I/O thread's) */
+	long tx_poll_ns;		/* its wait, adapted to the guest (the I/O thread's) */
 	/* statistics (atomic) */
 	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
 	u64 rx_refused;			/* no buffers and @pending full */
@@ -172,6 +175,14 @@ int net_features_check(u64 f);
  * driver still wants it. On the device's I/O thread.
  */
 void net_dev_tx_hold_end(void *opaque);
+
+/*
+ * net_dev_tx_poll - the tx_poll_fd timer's callback (@opaque the
+ * net_dev): send what the transmit ring holds; the next look, or a kick
+ * when it was empty, is arranged as after a kick. On the device's I/O
+ * thread; nothing when the device is not live or vhost-net has the ring.
+ */
+void net_dev_tx_poll(void *opaque);
 
 /* net_dev_alloc_elems - chain holders, once the queues are initialized. */
 void net_dev_alloc_elems(struct net_dev *nd);

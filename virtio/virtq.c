@@ -230,7 +230,7 @@ static int walk_chain(struct virtqueue *vq, u16 head, struct virtq_elem *e,
 	return 0;
 }
 
-static int pop_locked(struct virtqueue *vq, struct virtq_elem *e, char *why,
+static int pop_locked(struct virtqueue *vq, struct virtq_elem *e, bool arm, char *why,
 		      size_t whylen)
 {
 	u16 avail, pending, head;
@@ -239,7 +239,7 @@ static int pop_locked(struct virtqueue *vq, struct virtq_elem *e, char *why,
 		return -1;
 	avail = avail_idx(vq);
 	pending = avail - vq->last_avail;
-	if (!pending && vq->event_idx) {
+	if (!pending && vq->event_idx && arm) {
 		/* Ask for a notification at the next entry, then look again:
 		 * the driver may have added one before it saw the request. */
 		set_avail_event(vq, vq->last_avail);
@@ -267,18 +267,28 @@ static int pop_locked(struct virtqueue *vq, struct virtq_elem *e, char *why,
 	return 1;
 }
 
-int virtq_pop(struct virtqueue *vq, struct virtq_elem *elem)
+static int pop(struct virtqueue *vq, struct virtq_elem *elem, bool arm)
 {
 	char why[200];
 	int ret;
 
 	why[0] = 0;
 	pthread_mutex_lock(&vq->lock);
-	ret = pop_locked(vq, elem, why, sizeof(why));
+	ret = pop_locked(vq, elem, arm, why, sizeof(why));
 	pthread_mutex_unlock(&vq->lock);
 	if (ret < 0 && why[0])
 		virtio_dev_fail(vq->vdev, vq, "%s", why);
 	return ret;
+}
+
+int virtq_pop(struct virtqueue *vq, struct virtq_elem *elem)
+{
+	return pop(vq, elem, true);
+}
+
+int virtq_pop_quiet(struct virtqueue *vq, struct virtq_elem *elem)
+{
+	return pop(vq, elem, false);
 }
 
 void virtq_push(struct virtqueue *vq, const struct virtq_elem *elem, u32 len)

@@ -154,6 +154,15 @@ struct virtq_elem *virtq_elem_alloc(const struct virtqueue *vq);
 int virtq_pop(struct virtqueue *vq, struct virtq_elem *elem);
 
 /*
+ * virtq_pop_quiet - virtq_pop(), except that an empty ring leaves
+ * avail_event where it is (virtio 1.2 2.7.10): the driver goes on adding
+ * without notifications, for a device that comes back by itself (a
+ * timer) and asks for them again with virtq_pop() once it finds nothing.
+ * Same returns and faults.
+ */
+int virtq_pop_quiet(struct virtqueue *vq, struct virtq_elem *elem);
+
+/*
  * virtq_push - return @elem's chain through the used ring with @len bytes
  * written by the device (virtio 1.2 2.7.8). Dropped if the queue was
  * reset since @elem was popped. Does not interrupt: see virtq_notify().

@@ -364,6 +364,47 @@ static void test_tx_answered(void)
 	   "... a frame outside a transmit batch interrupts at once");
 }
 
+/* After a transmit batch the device looks at the ring again on its timer
+ * instead of asking for a kick; the look that finds nothing asks. */
+static void test_tx_poll(void)
+{
+	volatile u16 *avail_event = &g_used(NET_TXQ)[2 + 4 * QNUM];
+	long wait;
+
+	fb.vnet_hdr = false;
+	bring_up(VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 1);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	notify(NET_TXQ);
+	ok(nr_sent == 1 && nd->tx_polling && *avail_event == 0,
+	   "TX poll: after a batch the timer is armed and no kick is asked for (avail_event 0)");
+	for (int i = 0; i < 2; i++) {
+		g_packet(BUF_GPA + 0x100 * (u64)(i + 1), 0, 0, 0, 0, 60, (u8)i);
+		g_buf(NET_TXQ, BUF_GPA + 0x100 * (u64)(i + 1), 72, false);
+	}
+	net_dev_tx_poll(nd);
+	ok(nr_sent == 3 && nd->tx_polling && *avail_event == 0 && g_used_idx(NET_TXQ) == 3,
+	   "... the timer sends the 2 frames the driver added meanwhile, still no kick asked");
+	wait = nd->tx_poll_ns;
+	net_dev_tx_poll(nd);
+	ok(nr_sent == 3 && !nd->tx_polling && *avail_event == 3,
+	   "... a look that finds none asks for a kick at the next entry (avail_event 3)");
+	ok(nd->tx_poll_ns == 2 * wait, "... and the next wait is twice as long (it came too early)");
+	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 7);
+	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	notify(NET_TXQ);
+	ok(nr_sent == 4 && nd->tx_polling, "... and the kick that follows sends at once");
+	wait = nd->tx_poll_ns;
+	for (int i = 0; i < 8; i++) {
+		g_packet(BUF_GPA + 0x100 * (u64)i, 0, 0, 0, 0, 60, (u8)i);
+		g_buf(NET_TXQ, BUF_GPA + 0x100 * (u64)i, 72, false);
+	}
+	net_dev_tx_poll(nd);
+	ok(nr_sent == 12 && nd->tx_poll_ns == wait / 2,
+	   "... a look that finds 8 frames waiting halves the wait");
+	net_dev_tx_poll(nd);
+}
+
 /* One hostile transmit chain, built by @post, must fault the device. */
 static void tx_bad(const char *what, void (*post)(void))
 {
@@ -1027,6 +1068,7 @@ int main(void)
 	test_config();
 	test_tx();
 	test_tx_answered();
+	test_tx_poll();
 	test_tx_hostile();
 	test_rx();
 	test_ctrl();

@@ -210,6 +210,13 @@ static void test_event_idx(void)
 	ok(!vring_need_event(7, 7, 7), "need_event: no progress, no event");
 
 	bring_up(8, V1 | EVI);
+	g_desc(DESC_GPA, 0, BUF_GPA, 8, VIRTQ_DESC_F_WRITE, 0);
+	g_publish(0);
+	ok(virtq_pop_quiet(vq, elem) == 1 && virtq_pop_quiet(vq, elem) == 0 && g_avail_event() == 0,
+	   "pop_quiet: the chain, then empty with avail_event left at 0 (no kick asked for)");
+	ok(virtq_pop(vq, elem) == 0 && g_avail_event() == 1, "... virtq_pop then asks for entry 1");
+
+	bring_up(8, V1 | EVI);
 	for (int i = 0; i < 3; i++) {
 		g_desc(DESC_GPA, i, BUF_GPA, 8, VIRTQ_DESC_F_WRITE, 0);
 		g_publish(i);
