@@ -276,13 +276,17 @@ void net_dev_tx_hold_end(void *opaque)
  * for a nested guest); a guest that streams has its next frames there by
  * then, and they come without one. The first look that finds none asks
  * for kicks again, so a lone frame (a request, a ping) still goes at
- * once. The wait adapts to the guest's pace, in ns between these bounds:
- * a look that finds nothing came too early (twice the wait), one that
- * finds a pile let frames wait (half of it).
+ * once. Only a batch with a frame of NET_TX_STREAM_BYTES or more (data)
+ * is followed by a look: after short frames alone (ACKs of a stream the
+ * guest receives, requests) the device asks for a kick, so they are
+ * never held up. The wait adapts to the guest's pace, in ns between
+ * these bounds: a look that finds nothing came too early (twice the
+ * wait), one that finds a pile let frames wait (half of it).
  */
 #define NET_TX_POLL_MIN_NS	50000
 #define NET_TX_POLL_MAX_NS	1000000
 #define NET_TX_POLL_PILE	8
+#define NET_TX_STREAM_BYTES	256
 
 static void tx_poll_adapt(struct net_dev *nd, int found)
 {
@@ -301,7 +305,8 @@ static void tx_poll_arm(struct net_dev *nd)
 }
 
 /* Send every frame in the transmit ring; @pop takes them (quiet or not).
- * Returns the frames taken, or -1 after a fault (the device is broken). */
+ * Returns the frames taken, or -1 after a fault (the device is broken);
+ * sets nd->tx_stream when one was NET_TX_STREAM_BYTES or longer. */
 static int tx_drain(struct net_dev *nd, struct virtqueue *vq,
 		    int (*pop)(struct virtqueue *, struct virtq_elem *))
 {
@@ -334,26 +339,32 @@ static int tx_drain(struct net_dev *nd, struct virtqueue *vq,
 		else
 			__atomic_fetch_add(&nd->tx_frames, 1, __ATOMIC_RELAXED);
 		virtq_push(vq, nd->tx_elem, 0);
+		if (iov.iov_len >= NET_TX_STREAM_BYTES)
+			nd->tx_stream = true;
 		n++;
 	}
 	return r < 0 ? -1 : n;
 }
 
 /* A kick, or the poll timer (@polled): send what the ring holds, then
- * look again after nd->tx_poll_ns if there was any, else ask for a kick. */
+ * look again after nd->tx_poll_ns if it held data, else ask for a kick. */
 static void net_tx(struct net_dev *nd, struct virtqueue *vq, bool polled)
 {
 	struct virtio_device *vdev = &nd->vdev;
-	int n;
+	int n, more;
 
 	tx_batch = nd;
+	nd->tx_stream = false;
 	n = tx_drain(nd, vq, virtq_pop_quiet);
 	if (polled)
 		tx_poll_adapt(nd, n);
-	if (!n)		/* none since the last look: ask for a kick, look once more */
-		n = tx_drain(nd, vq, virtq_pop);
+	if (n >= 0 && !nd->tx_stream) {
+		/* none or short frames only: ask for a kick, look once more */
+		more = tx_drain(nd, vq, virtq_pop);
+		n = more < 0 ? more : n + more;
+	}
 	tx_batch = NULL;
-	if (n > 0)
+	if (n > 0 && nd->tx_stream)
 		tx_poll_arm(nd);
 	if (virtq_notify(&vdev->vqs[NET_RXQ]) && n > 0 && nd->tx_hold_fd >= 0)
 		tx_hold(nd);

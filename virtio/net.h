@@ -138,6 +138,7 @@ struct net_dev {
 	int tx_poll_fd;			/* timerfd: look at the transmit ring again, or -1 */
 	bool tx_polling;		/* it is armed (the I/O thread's) */
 	long tx_poll_ns;		/* its wait, adapted to the guest (the I/O thread's) */
+	bool tx_stream;			/* the batch had a data frame (the I/O thread's) */
 	/* statistics (atomic) */
 	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
 	u64 rx_refused;			/* no buffers and @pending full */
@@ -155,9 +156,10 @@ struct net_dev *net_dev_new(const u8 mac[6], int index);
 /*
  * net_dev_set_backend - attach back end @be to @nd before the driver
  * runs, and offer what it carries: HOST_TSO4/6, GUEST_TSO4/6 and
- * HOST/GUEST_ECN for its NET_OFFLOAD_TSO* bits (with vnet_hdr), nothing
- * more otherwise. CSUM and GUEST_CSUM, which they require (virtio 1.2
- * 5.1.3.1), are offered for every back end. UFO is never offered.
+ * HOST/GUEST_ECN for its NET_OFFLOAD_TSO* bits with vnet_hdr; without
+ * it HOST_TSO4/6 only (whole segments from the guest, net/backend.h).
+ * CSUM and GUEST_CSUM, which they require (virtio 1.2 5.1.3.1), are
+ * offered for every back end. UFO is never offered.
  */
 void net_dev_set_backend(struct net_dev *nd, struct net_backend *be);
 

@@ -376,31 +376,36 @@ static void test_tx_poll(void)
 	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 1);
 	g_buf(NET_TXQ, BUF_GPA, 72, false);
 	notify(NET_TXQ);
-	ok(nr_sent == 1 && nd->tx_polling && *avail_event == 0,
-	   "TX poll: after a batch the timer is armed and no kick is asked for (avail_event 0)");
+	ok(nr_sent == 1 && !nd->tx_polling && *avail_event == 1,
+	   "TX poll: after a short frame alone (an ACK) the next kick is asked for at once");
+	g_packet(BUF_GPA, 0, 0, 0, 0, 600, 1);
+	g_buf(NET_TXQ, BUF_GPA, 612, false);
+	notify(NET_TXQ);
+	ok(nr_sent == 2 && nd->tx_polling && *avail_event == 1,
+	   "TX poll: after a data frame the timer is armed and no further kick asked for");
 	for (int i = 0; i < 2; i++) {
-		g_packet(BUF_GPA + 0x100 * (u64)(i + 1), 0, 0, 0, 0, 60, (u8)i);
-		g_buf(NET_TXQ, BUF_GPA + 0x100 * (u64)(i + 1), 72, false);
+		g_packet(BUF_GPA + 0x400 * (u64)(i + 1), 0, 0, 0, 0, 600, (u8)i);
+		g_buf(NET_TXQ, BUF_GPA + 0x400 * (u64)(i + 1), 612, false);
 	}
 	net_dev_tx_poll(nd);
-	ok(nr_sent == 3 && nd->tx_polling && *avail_event == 0 && g_used_idx(NET_TXQ) == 3,
+	ok(nr_sent == 4 && nd->tx_polling && *avail_event == 1 && g_used_idx(NET_TXQ) == 4,
 	   "... the timer sends the 2 frames the driver added meanwhile, still no kick asked");
 	wait = nd->tx_poll_ns;
 	net_dev_tx_poll(nd);
-	ok(nr_sent == 3 && !nd->tx_polling && *avail_event == 3,
-	   "... a look that finds none asks for a kick at the next entry (avail_event 3)");
+	ok(nr_sent == 4 && !nd->tx_polling && *avail_event == 4,
+	   "... a look that finds none asks for a kick at the next entry (avail_event 4)");
 	ok(nd->tx_poll_ns == 2 * wait, "... and the next wait is twice as long (it came too early)");
-	g_packet(BUF_GPA, 0, 0, 0, 0, 60, 7);
-	g_buf(NET_TXQ, BUF_GPA, 72, false);
+	g_packet(BUF_GPA, 0, 0, 0, 0, 600, 7);
+	g_buf(NET_TXQ, BUF_GPA, 612, false);
 	notify(NET_TXQ);
-	ok(nr_sent == 4 && nd->tx_polling, "... and the kick that follows sends at once");
+	ok(nr_sent == 5 && nd->tx_polling, "... and the kick that follows sends at once");
 	wait = nd->tx_poll_ns;
 	for (int i = 0; i < 8; i++) {
-		g_packet(BUF_GPA + 0x100 * (u64)i, 0, 0, 0, 0, 60, (u8)i);
-		g_buf(NET_TXQ, BUF_GPA + 0x100 * (u64)i, 72, false);
+		g_packet(BUF_GPA + 0x400 * (u64)i, 0, 0, 0, 0, 600, (u8)i);
+		g_buf(NET_TXQ, BUF_GPA + 0x400 * (u64)i, 612, false);
 	}
 	net_dev_tx_poll(nd);
-	ok(nr_sent == 12 && nd->tx_poll_ns == wait / 2,
+	ok(nr_sent == 13 && nd->tx_poll_ns == wait / 2,
 	   "... a look that finds 8 frames waiting halves the wait");
 	net_dev_tx_poll(nd);
 }
