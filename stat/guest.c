@@ -365,48 +365,6 @@ bool stat_guest_alive(const struct stat_guest *g)
 	return g->pid > 0 && (kill(g->pid, 0) == 0 || errno == EPERM);
 }
 
-static int scan_tids(pid_t pid, pid_t *tids, int max)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	memset(tids, 0, max * sizeof(*tids));
-	while ((de = readdir(d))) {
-		char comm[64], cpath[300];
-		int fd, idx;
-		ssize_t n;
-		char *end;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(cpath, sizeof(cpath), "/proc/%d/task/%s/comm", (int)pid, de->d_name);
-		fd = open(cpath, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, comm, sizeof(comm) - 1);
-		close(fd);
-		if (n <= 4)
-			continue;
-		comm[n] = '\0';
-		if (strncmp(comm, "vcpu", 4))
-			continue;
-		idx = (int)strtol(comm + 4, &end, 10);
-		if (end == comm + 4 || (*end && *end != '\n') || idx < 0 || idx >= max)
-			continue;
-		if (!tids[idx])
-			found++;
-		tids[idx] = (pid_t)atoi(de->d_name);
-	}
-	closedir(d);
-	return found;
-}
-
 /* Kernel threads and KVM's own workers (the NX huge page recovery
  * thread) live in the VMM's thread group too: PF_KTHREAD, PF_IO_WORKER
  * and PF_USER_WORKER in the flags of /proc/PID/task/TID/stat. */
@@ -451,23 +409,54 @@ static int cmp_tid(const void *a, const void *b)
 	return *(const pid_t *)a - *(const pid_t *)b;
 }
 
-static int scan_foreign_tids(pid_t pid, pid_t *tids, int max)
+/* The vCPU index of lkvm's thread @tid of @pid ("vcpu<N>" in its comm,
+ * N < @max), or -1. */
+static int lkvm_vcpu_index(pid_t pid, const char *tid, int max)
+{
+	char *comm = read_task(pid, tid, "comm"), *end;
+	int idx = -1;
+
+	if (comm && !strncmp(comm, "vcpu", 4)) {
+		idx = (int)strtol(comm + 4, &end, 10);
+		if (end == comm + 4 || (*end && *end != '\n') || idx < 0 || idx >= max)
+			idx = -1;
+	}
+	free(comm);
+	return idx;
+}
+
+/* One look at /proc/PID/task for the guest's vCPU threads (see
+ * stat_guest_vcpu_tids). Returns the number found, or -1. */
+static int scan_tids(const struct stat_guest *g, pid_t *tids, int max)
 {
 	char path[64];
 	struct dirent *de;
-	int found = 0;
 	DIR *d;
+	int found = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)g->pid);
 	d = opendir(path);
 	if (!d)
 		return -1;
 	memset(tids, 0, max * sizeof(*tids));
-	while ((de = readdir(d)) && found < max)
-		if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && foreign_vcpu(pid, de->d_name))
-			tids[found++] = (pid_t)atoi(de->d_name);
+	while ((de = readdir(d))) {
+		int idx;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		if (g->foreign)		/* another VMM: in thread id order, below */
+			idx = found < max && foreign_vcpu(g->pid, de->d_name) ? found : -1;
+		else
+			idx = lkvm_vcpu_index(g->pid, de->d_name, max);
+		if (idx < 0)
+			continue;
+		if (!tids[idx])
+			found++;
+		tids[idx] = (pid_t)atoi(de->d_name);
+	}
 	closedir(d);
-	qsort(tids, found, sizeof(*tids), cmp_tid);
+	if (g->foreign)
+		qsort(tids, found, sizeof(*tids), cmp_tid);
 	return found;
 }
 
@@ -476,7 +465,7 @@ int stat_guest_vcpu_tids(const struct stat_guest *g, pid_t *tids, int max, int w
 	u64 end = now_ns() + (u64)(wait_ms > 0 ? wait_ms : 0) * 1000000ULL;
 
 	for (;;) {
-		int n = g->foreign ? scan_foreign_tids(g->pid, tids, max) : scan_tids(g->pid, tids, max);
+		int n = scan_tids(g, tids, max);
 
 		if (n < 0) {
 			errno = ESRCH;
