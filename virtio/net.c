@@ -306,9 +306,9 @@ static void tx_poll_arm(struct net_dev *nd)
 
 /* Send every frame in the transmit ring; @pop takes them (quiet or not).
  * Returns the frames taken, or -1 after a fault (the device is broken);
- * sets nd->tx_stream when one was NET_TX_STREAM_BYTES or longer. */
+ * sets *@stream when one was NET_TX_STREAM_BYTES or longer. */
 static int tx_drain(struct net_dev *nd, struct virtqueue *vq,
-		    int (*pop)(struct virtqueue *, struct virtq_elem *))
+		    int (*pop)(struct virtqueue *, struct virtq_elem *), bool *stream)
 {
 	struct virtio_device *vdev = &nd->vdev;
 	int r, n = 0;
@@ -340,7 +340,7 @@ static int tx_drain(struct net_dev *nd, struct virtqueue *vq,
 			__atomic_fetch_add(&nd->tx_frames, 1, __ATOMIC_RELAXED);
 		virtq_push(vq, nd->tx_elem, 0);
 		if (iov.iov_len >= NET_TX_STREAM_BYTES)
-			nd->tx_stream = true;
+			*stream = true;
 		n++;
 	}
 	return r < 0 ? -1 : n;
@@ -351,20 +351,20 @@ static int tx_drain(struct net_dev *nd, struct virtqueue *vq,
 static void net_tx(struct net_dev *nd, struct virtqueue *vq, bool polled)
 {
 	struct virtio_device *vdev = &nd->vdev;
+	bool stream = false;
 	int n, more;
 
 	tx_batch = nd;
-	nd->tx_stream = false;
-	n = tx_drain(nd, vq, virtq_pop_quiet);
+	n = tx_drain(nd, vq, virtq_pop_quiet, &stream);
 	if (polled)
 		tx_poll_adapt(nd, n);
-	if (n >= 0 && !nd->tx_stream) {
+	if (n >= 0 && !stream) {
 		/* none or short frames only: ask for a kick, look once more */
-		more = tx_drain(nd, vq, virtq_pop);
+		more = tx_drain(nd, vq, virtq_pop, &stream);
 		n = more < 0 ? more : n + more;
 	}
 	tx_batch = NULL;
-	if (n > 0 && nd->tx_stream)
+	if (n > 0 && stream)
 		tx_poll_arm(nd);
 	if (virtq_notify(&vdev->vqs[NET_RXQ]) && n > 0 && nd->tx_hold_fd >= 0)
 		tx_hold(nd);

@@ -138,7 +138,6 @@ struct net_dev {
 	int tx_poll_fd;			/* timerfd: look at the transmit ring again, or -1 */
 	bool tx_polling;		/* it is armed (the I/O thread's) */
 	long tx_poll_ns;		/* its wait, adapted to the guest (the I/O thread's) */
-	bool tx_stream;			/* the batch had a data frame (the I/O thread's) */
 	/* statistics (atomic) */
 	u64 rx_frames, tx_frames, rx_dropped, tx_dropped;
 	u64 rx_refused;			/* no buffers and @pending full */
