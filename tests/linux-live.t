@@ -42,8 +42,8 @@ live_args=("${run_args[@]}")
 live_args[${#live_args[@]}-1]=$name
 # start_live: boot the live guest in the background (bpid).
 start_live() {
-	BOOT_NO_RETRY=1 boot_log "$log" "${live_args[@]}" -p "$base lkvm.cmd64=$(printf '%s' "$cmd" | base64 -w0)" &
-	bpid=$!
+	BOOT_NO_RETRY=1 boot_bg "$log" "${live_args[@]}" -p "$base lkvm.cmd64=$(printf '%s' "$cmd" | base64 -w0)"
+	bpid=$BOOT_PID
 }
 start_live
 

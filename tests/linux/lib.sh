@@ -38,18 +38,6 @@ tap_ok() {
 	fi
 }
 
-# tap_todo STATUS DESCRIPTION REASON: a check that runs and reports, but
-# whose failure is a known open bug (TAP "# TODO": prove does not count it
-# and says when it passes unexpectedly).
-tap_todo() {
-	TAP_N=$((TAP_N + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $TAP_N - $2 # TODO $3"
-	else
-		echo "not ok $TAP_N - $2 # TODO $3"
-	fi
-}
-
 # tap_skip DESCRIPTION REASON: one skipped test line.
 tap_skip() {
 	TAP_N=$((TAP_N + 1))
@@ -186,6 +174,16 @@ boot_log() {
 	return 0
 }
 
+# boot_bg LOG LKVM-RUN-ARGS...: boot_log in the background; its pid in
+# BOOT_PID. LOG is emptied here, before the job starts: a caller that
+# polls LOG must not find the lines of an earlier boot (a run before, or
+# the first try) in the moment before the job's own truncation.
+boot_bg() {
+	: > "$1"
+	boot_log "$@" &
+	BOOT_PID=$!
+}
+
 # boot_log_once LOG LKVM-RUN-ARGS...: one attempt of boot_log; sets
 # BOOT_STALLED when the stall watchdog (nested only) killed it.
 boot_log_once() {
@@ -254,11 +252,10 @@ boot_interactive() {
 	# The FIFO lives in a local temp dir: the log's directory may be a
 	# 9p share (scripts/nested-kvm), where mkfifo fails.
 	fifo=$(mktemp -u "${TMPDIR:-/tmp}/lkvm-console.XXXXXX")
-	rm -f "$log"
 	mkfifo "$fifo"
 	start=$EPOCHREALTIME
-	BOOT_STDIN=$fifo BOOT_NO_RETRY=1 boot_log "$log" "$@" &
-	pid=$!
+	BOOT_STDIN=$fifo BOOT_NO_RETRY=1 boot_bg "$log" "$@"
+	pid=$BOOT_PID
 	exec 8>"$fifo"
 	while kill -0 "$pid" 2>/dev/null && ! grep -qE -- "$ready" "$log" 2>/dev/null; do
 		sleep 0.2
