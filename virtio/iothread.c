@@ -196,6 +196,35 @@ int virtio_dev_add_fd(struct virtio_device *vdev, int thread, int fd,
 			 NULL, fn, opaque);
 }
 
+int virtio_dev_watch_kick(struct virtio_device *vdev, int q, bool watch)
+{
+	struct virtio_io_thread *t;
+	u64 theirs = 0;
+	int ret = -1;
+
+	if (!vdev->threads || q < 0 || q >= vdev->nr_queues)
+		return -1;
+	/* The kicks while unwatched were the back end's: dropped before
+	 * the watch is back, so the thread neither counts nor sees them */
+	if (watch && read(vdev->vqs[q].kick_fd, &theirs, sizeof(theirs)) != sizeof(theirs))
+		theirs = 0;
+	t = &vdev->threads[q % vdev->nr_threads];
+	pthread_mutex_lock(&t->watch_lock);
+	for (struct watch *w = t->watches; w; w = w->next) {
+		struct epoll_event ev = { .events = watch ? EPOLLIN : 0, .data.ptr = w };
+
+		if (w->kind == WATCH_KICK && w->vq == &vdev->vqs[q]) {
+			ret = epoll_ctl(t->epfd, EPOLL_CTL_MOD, w->fd, &ev);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&t->watch_lock);
+	/* but the queue is looked at once */
+	if (theirs)
+		virtio_queue_kick(&vdev->vqs[q]);
+	return ret;
+}
+
 /* One info line per device: what each queue carried (lkvm's own stats). */
 static void report_device(struct virtio_device *vdev)
 {

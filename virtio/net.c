@@ -752,6 +752,10 @@ static void net_driver_ok(struct virtio_device *vdev)
 	pthread_mutex_lock(&nd->call_lock);
 	if (nd->be->ops->rings_start(nd->be, vdev->mem, vdev->features, rx, tx, nd->call_fd) == 0) {
 		__atomic_store_n(&nd->vhost, true, __ATOMIC_RELEASE);
+		/* vhost-net takes the kicks from the eventfds: the I/O
+		 * thread would wake for each of them too, for nothing */
+		virtio_dev_watch_kick(vdev, NET_RXQ, false);
+		virtio_dev_watch_kick(vdev, NET_TXQ, false);
 		drop_pending_locked(nd);
 		nd->call_cur[0] = nd->call_fd[0];
 		nd->call_cur[1] = nd->call_fd[1];
@@ -777,6 +781,8 @@ static void net_reset(struct virtio_device *vdev)
 		nd->call_cur[0] = nd->call_cur[1] = -1;
 		pthread_mutex_unlock(&nd->call_lock);
 		__atomic_store_n(&nd->vhost, false, __ATOMIC_RELEASE);
+		virtio_dev_watch_kick(vdev, NET_RXQ, true);
+		virtio_dev_watch_kick(vdev, NET_TXQ, true);
 	}
 	drop_pending_locked(nd);
 	pthread_mutex_unlock(&nd->rx_lock);

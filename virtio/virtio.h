@@ -230,6 +230,17 @@ int virtio_dev_add_fd(struct virtio_device *vdev, int thread, int fd,
 		      void (*fn)(void *opaque), void *opaque);
 
 /*
+ * virtio_dev_watch_kick - stop (@watch false) or resume waking @vdev's I/O
+ * thread on queue @q's kick eventfd. For a back end that takes the kicks
+ * from the same eventfd itself (vhost-net): left watched, every kick would
+ * also wake the I/O thread for nothing. Kicks made while unwatched are
+ * not counted as the device's (nr_kicks); if there were any, the thread
+ * looks at the queue once when it is watched again.
+ * Returns 0, or -1 (no such queue or thread; epoll_ctl's errno).
+ */
+int virtio_dev_watch_kick(struct virtio_device *vdev, int q, bool watch);
+
+/*
  * virtio_exit_all - stop and join every device's I/O threads and release
  * the transports. Call once the vCPUs have stopped. Idempotent.
  */

@@ -4,9 +4,10 @@
  * section 4.2.2) through the MMIO bus, with a test device whose I/O
  * thread answers each request: identification, feature selection, queue
  * set-up, notification (the exit path: no KVM here), InterruptStatus and
- * InterruptACK, configuration space and generation, a hostile chain
- * ending in DEVICE_NEEDS_RESET, reset, the command-line words and the
- * window/IRQ allocation. No /dev/kvm.
+ * InterruptACK, the kick watch a vhost back end turns off, configuration
+ * space and generation, a hostile chain ending in DEVICE_NEEDS_RESET,
+ * reset, the command-line words and the window/IRQ allocation. No
+ * /dev/kvm.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,32 @@ static void test_queue(void)
 	ok(rd(0x000) == 0x74726976, "notify of a queue that does not exist is ignored");
 }
 
+/* A back end that takes the kicks itself (vhost-net) unwatches them: a
+ * kick then leaves the I/O thread asleep and uncounted, until the queue
+ * is watched again (then the thread looks at it once). */
+static void test_watch_kick(void)
+{
+	u64 kicks;
+	int before;
+
+	ok(virtio_dev_watch_kick(&dev, 0, false) == 0, "virtio_dev_watch_kick: queue 0 unwatched");
+	ok(virtio_dev_watch_kick(&dev, 1, false) < 0 && virtio_dev_watch_kick(&dev, -1, true) < 0,
+	   "... a queue the device does not have is refused");
+	usleep(100 * 1000);	/* a look already under way (DRIVER_OK's) ends */
+	kicks = __atomic_load_n(&dev.vqs[0].nr_kicks, __ATOMIC_SEQ_CST);
+	before = __atomic_load_n(&nr_notifies, __ATOMIC_SEQ_CST);
+	wr(0x050, 0);
+	wr(0x050, 0);
+	usleep(100 * 1000);
+	is_int(__atomic_load_n(&nr_notifies, __ATOMIC_SEQ_CST), before,
+	       "... kicks do not wake the I/O thread");
+	ok(virtio_dev_watch_kick(&dev, 0, true) == 0 &&
+	   WAIT_FOR(__atomic_load_n(&nr_notifies, __ATOMIC_SEQ_CST) == before + 1),
+	   "... watched again, it looks at the queue once");
+	is_int(__atomic_load_n(&dev.vqs[0].nr_kicks, __ATOMIC_SEQ_CST) - kicks, 1,
+	       "... and counts that look, not the two kicks it slept through");
+}
+
 static void test_config(void)
 {
 	u8 b = 0;
@@ -228,6 +255,7 @@ int main(void)
 	test_identity();
 	test_negotiation();
 	test_queue();
+	test_watch_kick();
 	test_config();
 	test_hostile();
 
